@@ -1,0 +1,485 @@
+package segment
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/warden-ops/warden/internal/record"
+)
+
+// colType is the Go type behind a column, fixed by the visit order of the
+// record kind. It is not written to disk; the column encoding is.
+type colType uint8
+
+const (
+	tUint8 colType = iota + 1
+	tUint16
+	tUint64
+	tTime
+	tString
+	tBytes
+	tAddr
+	tPrefix
+	tFields
+)
+
+// Column encodings, written to disk as one byte (docs/format/segment.md).
+// Never renumber.
+const (
+	encU8       = 1 // one byte per value
+	encU16      = 2 // high bytes of all values, then low bytes
+	encUvarint  = 3 // one uvarint per value
+	encDelta    = 4 // zigzag varint of the difference to the previous value (first to zero)
+	encStrDict  = 5 // dictionary of strings, then index planes
+	encLenBytes = 6 // uvarint length and bytes per value
+	encAddrDict = 7 // dictionary of addresses, then index planes
+	encAddr     = 8 // one address per value
+	encPrefix   = 9 // one prefix per value
+)
+
+// column holds one field of every record in a block, in the slice for its
+// type.
+type column struct {
+	typ   colType
+	enc   byte // set by the decoder
+	u8    []uint8
+	u16   []uint16
+	u64   []uint64 // uint64 and time (unix nanoseconds) columns
+	strs  []string
+	bytes [][]byte // bytes and fields columns
+	addrs []netip.Addr
+	prefs []netip.Prefix
+}
+
+func (c *column) reset() {
+	c.typ, c.enc = 0, 0
+	c.u8, c.u16, c.u64 = c.u8[:0], c.u16[:0], c.u64[:0]
+	clear(c.strs)
+	c.strs = c.strs[:0]
+	clear(c.bytes)
+	c.bytes = c.bytes[:0]
+	c.addrs, c.prefs = c.addrs[:0], c.prefs[:0]
+}
+
+// columnWriter is the Visitor that appends each field of a record to its
+// column and feeds keyed fields to the block's filters.
+type columnWriter struct {
+	cols    []column
+	i       int
+	filters *[keyClasses]filterBuilder
+	scratch []byte
+}
+
+// keyClasses bounds the key classes a block can index (record.Key values).
+const keyClasses = 5
+
+func (w *columnWriter) col(t colType) *column {
+	if w.i == len(w.cols) {
+		w.cols = append(w.cols, column{})
+	}
+	c := &w.cols[w.i]
+	w.i++
+	if c.typ == 0 {
+		c.typ = t
+	} else if c.typ != t {
+		panic(fmt.Sprintf("segment: column %d changes type from %d to %d", w.i-1, c.typ, t))
+	}
+	return c
+}
+
+func (w *columnWriter) key(k record.Key, b []byte) {
+	if k != record.KeyNone && int(k) < keyClasses {
+		w.filters[k].add(k, b)
+	}
+}
+
+func (w *columnWriter) Uint8(p *uint8) { c := w.col(tUint8); c.u8 = append(c.u8, *p) }
+
+func (w *columnWriter) Uint16(p *uint16, k record.Key) {
+	c := w.col(tUint16)
+	c.u16 = append(c.u16, *p)
+	if k != record.KeyNone && *p != 0 {
+		w.scratch = binary.BigEndian.AppendUint16(w.scratch[:0], *p)
+		w.key(k, w.scratch)
+	}
+}
+
+func (w *columnWriter) Uint64(p *uint64) { c := w.col(tUint64); c.u64 = append(c.u64, *p) }
+
+func (w *columnWriter) Time(p *time.Time) {
+	c := w.col(tTime)
+	c.u64 = append(c.u64, uint64(p.UnixNano()))
+}
+
+func (w *columnWriter) String(p *string, k record.Key) {
+	c := w.col(tString)
+	c.strs = append(c.strs, *p)
+	if k != record.KeyNone && *p != "" {
+		w.key(k, []byte(*p))
+	}
+}
+
+func (w *columnWriter) Bytes(p *[]byte) { c := w.col(tBytes); c.bytes = append(c.bytes, *p) }
+
+func (w *columnWriter) Addr(p *netip.Addr, k record.Key) {
+	c := w.col(tAddr)
+	c.addrs = append(c.addrs, *p)
+	if k != record.KeyNone && p.IsValid() {
+		a := p.As16()
+		w.key(k, a[:])
+	}
+}
+
+func (w *columnWriter) Prefix(p *netip.Prefix) { c := w.col(tPrefix); c.prefs = append(c.prefs, *p) }
+
+func (w *columnWriter) Fields(p *[]record.Field) {
+	c := w.col(tFields)
+	c.bytes = append(c.bytes, record.AppendFields(nil, *p))
+}
+
+// appendColumn appends the uncompressed encoding of c to dst and returns
+// the encoding byte chosen.
+func appendColumn(dst []byte, c *column) ([]byte, byte) {
+	switch c.typ {
+	case tUint8:
+		return append(dst, c.u8...), encU8
+	case tUint16:
+		for _, v := range c.u16 {
+			dst = append(dst, byte(v>>8))
+		}
+		for _, v := range c.u16 {
+			dst = append(dst, byte(v))
+		}
+		return dst, encU16
+	case tUint64:
+		for _, v := range c.u64 {
+			dst = binary.AppendUvarint(dst, v)
+		}
+		return dst, encUvarint
+	case tTime:
+		var prev int64
+		for _, v := range c.u64 {
+			dst = binary.AppendVarint(dst, int64(v)-prev)
+			prev = int64(v)
+		}
+		return dst, encDelta
+	case tString:
+		return appendStrings(dst, c.strs)
+	case tBytes, tFields:
+		for _, b := range c.bytes {
+			dst = binary.AppendUvarint(dst, uint64(len(b)))
+			dst = append(dst, b...)
+		}
+		return dst, encLenBytes
+	case tAddr:
+		return appendAddrs(dst, c.addrs)
+	case tPrefix:
+		for _, p := range c.prefs {
+			dst = record.AppendPrefix(dst, p)
+		}
+		return dst, encPrefix
+	}
+	panic("segment: column of unknown type")
+}
+
+// dictWorthIt reports whether a dictionary of distinct values pays for
+// itself over n values: it must repeat values at least twice on average.
+func dictWorthIt(distinct, n int) bool { return distinct*2 <= n || n <= 16 }
+
+func appendStrings(dst []byte, vs []string) ([]byte, byte) {
+	idx := make(map[string]uint32, 64)
+	var dict []string
+	ids := make([]uint32, len(vs))
+	for i, v := range vs {
+		id, ok := idx[v]
+		if !ok {
+			id = uint32(len(dict))
+			idx[v] = id
+			dict = append(dict, v)
+		}
+		ids[i] = id
+	}
+	if !dictWorthIt(len(dict), len(vs)) {
+		for _, v := range vs {
+			dst = binary.AppendUvarint(dst, uint64(len(v)))
+			dst = append(dst, v...)
+		}
+		return dst, encLenBytes
+	}
+	dst = binary.AppendUvarint(dst, uint64(len(dict)))
+	for _, v := range dict {
+		dst = binary.AppendUvarint(dst, uint64(len(v)))
+		dst = append(dst, v...)
+	}
+	return appendIndexPlanes(dst, ids, len(dict)), encStrDict
+}
+
+func appendAddrs(dst []byte, vs []netip.Addr) ([]byte, byte) {
+	idx := make(map[netip.Addr]uint32, 64)
+	var dict []netip.Addr
+	ids := make([]uint32, len(vs))
+	for i, v := range vs {
+		id, ok := idx[v]
+		if !ok {
+			id = uint32(len(dict))
+			idx[v] = id
+			dict = append(dict, v)
+		}
+		ids[i] = id
+	}
+	if !dictWorthIt(len(dict), len(vs)) {
+		for _, v := range vs {
+			dst = record.AppendAddr(dst, v)
+		}
+		return dst, encAddr
+	}
+	dst = binary.AppendUvarint(dst, uint64(len(dict)))
+	for _, v := range dict {
+		dst = record.AppendAddr(dst, v)
+	}
+	return appendIndexPlanes(dst, ids, len(dict)), encAddrDict
+}
+
+// indexWidth is the number of bytes that hold an index into a dictionary of
+// n entries.
+func indexWidth(n int) int {
+	w := 1
+	for n > 1<<(8*w) {
+		w++
+	}
+	return w
+}
+
+// appendIndexPlanes writes the indexes as byte planes, most significant
+// first, which lets zstd see the (mostly constant) high bytes as runs.
+func appendIndexPlanes(dst []byte, ids []uint32, dictLen int) []byte {
+	w := indexWidth(dictLen)
+	for plane := w - 1; plane >= 0; plane-- {
+		for _, id := range ids {
+			dst = append(dst, byte(id>>(8*plane)))
+		}
+	}
+	return dst
+}
+
+var errColumnShort = errors.New("column ends early")
+
+// decodeColumn fills c (of type t) with n values from b, encoded with enc.
+func decodeColumn(c *column, t colType, enc byte, b []byte, n int) error {
+	c.typ, c.enc = t, enc
+	d := record.NewRowDecoder(b)
+	switch {
+	case t == tUint8 && enc == encU8:
+		if len(b) != n {
+			return errColumnShort
+		}
+		c.u8 = append(c.u8[:0], b...)
+		return nil
+	case t == tUint16 && enc == encU16:
+		if len(b) != 2*n {
+			return errColumnShort
+		}
+		c.u16 = c.u16[:0]
+		for i := range n {
+			c.u16 = append(c.u16, uint16(b[i])<<8|uint16(b[n+i]))
+		}
+		return nil
+	case (t == tUint64 && enc == encUvarint) || (t == tTime && enc == encDelta):
+		c.u64 = c.u64[:0]
+		var prev int64
+		for range n {
+			if enc == encUvarint {
+				c.u64 = append(c.u64, d.Uvarint())
+				continue
+			}
+			v, k := binary.Varint(b)
+			if k <= 0 {
+				return errColumnShort
+			}
+			b = b[k:]
+			prev += v
+			c.u64 = append(c.u64, uint64(prev))
+		}
+		if enc == encDelta {
+			d = record.NewRowDecoder(b)
+		}
+	case (t == tString || t == tBytes || t == tFields) && enc == encLenBytes:
+		for range n {
+			v := d.LenBytes()
+			if t == tString {
+				c.strs = append(c.strs, string(v))
+			} else {
+				c.bytes = append(c.bytes, v)
+			}
+		}
+	case t == tString && enc == encStrDict:
+		dn := d.Uvarint()
+		if dn > uint64(len(b)) || (dn == 0 && n > 0) {
+			return fmt.Errorf("bad dictionary size %d", dn)
+		}
+		dict := make([]string, dn)
+		for i := range dict {
+			dict[i] = string(d.LenBytes())
+		}
+		ids, err := readIndexPlanes(d, n, len(dict))
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			c.strs = append(c.strs, dict[id])
+		}
+	case t == tAddr && enc == encAddrDict:
+		dn := d.Uvarint()
+		if dn > uint64(len(b)) || (dn == 0 && n > 0) {
+			return fmt.Errorf("bad dictionary size %d", dn)
+		}
+		dict := make([]netip.Addr, dn)
+		for i := range dict {
+			dict[i] = d.ReadAddr()
+		}
+		ids, err := readIndexPlanes(d, n, len(dict))
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			c.addrs = append(c.addrs, dict[id])
+		}
+	case t == tAddr && enc == encAddr:
+		for range n {
+			c.addrs = append(c.addrs, d.ReadAddr())
+		}
+	case t == tPrefix && enc == encPrefix:
+		for range n {
+			var p netip.Prefix
+			d.Prefix(&p)
+			c.prefs = append(c.prefs, p)
+		}
+	default:
+		return fmt.Errorf("encoding %d does not fit a column of type %d", enc, t)
+	}
+	if d.Err() != nil {
+		return d.Err()
+	}
+	if d.Len() != 0 {
+		return fmt.Errorf("%d trailing bytes", d.Len())
+	}
+	return nil
+}
+
+func readIndexPlanes(d *record.RowDecoder, n, dictLen int) ([]uint32, error) {
+	w := indexWidth(dictLen)
+	ids := make([]uint32, n)
+	for plane := w - 1; plane >= 0; plane-- {
+		for i := range ids {
+			ids[i] |= uint32(d.Byte()) << (8 * plane)
+		}
+	}
+	if d.Err() != nil {
+		return nil, d.Err()
+	}
+	for _, id := range ids {
+		if int(id) >= dictLen {
+			return nil, fmt.Errorf("dictionary index %d out of range %d", id, dictLen)
+		}
+	}
+	return ids, nil
+}
+
+// columnReader is the Visitor that sets each field of record j from the
+// decoded columns. Columns are decoded the first time they are visited,
+// when their type becomes known.
+type columnReader struct {
+	cols []column
+	i, j int
+	load func(i int, t colType) error
+	err  error
+}
+
+func (r *columnReader) col(t colType) *column {
+	i := r.i
+	r.i++
+	if r.err != nil {
+		return nil
+	}
+	if i >= len(r.cols) {
+		r.err = fmt.Errorf("record has more fields than the block's %d columns", len(r.cols))
+		return nil
+	}
+	c := &r.cols[i]
+	if c.typ == 0 {
+		if err := r.load(i, t); err != nil {
+			r.err = fmt.Errorf("column %d: %w", i, err)
+			return nil
+		}
+	} else if c.typ != t {
+		r.err = fmt.Errorf("column %d: type %d read as %d", i, c.typ, t)
+		return nil
+	}
+	return c
+}
+
+func (r *columnReader) Uint8(p *uint8) {
+	if c := r.col(tUint8); c != nil {
+		*p = c.u8[r.j]
+	}
+}
+
+func (r *columnReader) Uint16(p *uint16, _ record.Key) {
+	if c := r.col(tUint16); c != nil {
+		*p = c.u16[r.j]
+	}
+}
+
+func (r *columnReader) Uint64(p *uint64) {
+	if c := r.col(tUint64); c != nil {
+		*p = c.u64[r.j]
+	}
+}
+
+func (r *columnReader) Time(p *time.Time) {
+	if c := r.col(tTime); c != nil {
+		*p = time.Unix(0, int64(c.u64[r.j])).UTC()
+	}
+}
+
+func (r *columnReader) String(p *string, _ record.Key) {
+	if c := r.col(tString); c != nil {
+		*p = c.strs[r.j]
+	}
+}
+
+func (r *columnReader) Bytes(p *[]byte) {
+	if c := r.col(tBytes); c != nil {
+		if b := c.bytes[r.j]; len(b) > 0 {
+			*p = b
+		}
+	}
+}
+
+func (r *columnReader) Addr(p *netip.Addr, _ record.Key) {
+	if c := r.col(tAddr); c != nil {
+		*p = c.addrs[r.j]
+	}
+}
+
+func (r *columnReader) Prefix(p *netip.Prefix) {
+	if c := r.col(tPrefix); c != nil {
+		*p = c.prefs[r.j]
+	}
+}
+
+func (r *columnReader) Fields(p *[]record.Field) {
+	c := r.col(tFields)
+	if c == nil {
+		return
+	}
+	fs, err := record.DecodeFields(c.bytes[r.j])
+	if err != nil {
+		r.err = fmt.Errorf("column %d row %d: %w", r.i-1, r.j, err)
+		return
+	}
+	*p = fs
+}
