@@ -405,3 +405,7 @@ func Roots(leaves []tlog.Hash, shift uint8) (groups []tlog.Hash, root tlog.Hash)
 
 // Time converts Unix nanoseconds from a header to a time.
 func Time(ns int64) time.Time { return time.Unix(0, ns).UTC() }
+
+// TreeHash returns the RFC 6962 tree hash over hashes taken as one level of
+// a tree, such as a block's group roots.
+func TreeHash(hashes []tlog.Hash) tlog.Hash { return treeHash(hashes, nil) }

@@ -1,0 +1,181 @@
+package seal
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/warden-ops/warden/internal/wal"
+)
+
+// Log is the append-only Merkle log of entries. Its files are "entries"
+// (framed entry encodings, the source of truth) and "hashes" (the tlog
+// stored hashes, derived from the entries and rebuilt from them on open).
+type Log struct {
+	dir string
+	ef  *os.File
+	hf  *os.File
+
+	// mu guards n and writes to both files. Reads of hashes use ReadAt and
+	// need no lock.
+	mu  sync.RWMutex
+	n   int64
+	buf []byte
+}
+
+var _ tlog.HashReader = (*Log)(nil)
+
+// OpenLog opens the log in dir, calling fn with each entry's index and
+// encoding in order. A torn final frame is cut off, and missing stored
+// hashes are recomputed.
+func OpenLog(dir string, log *slog.Logger, fn func(i int64, entry []byte) error) (*Log, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create log dir: %w", err)
+	}
+	epath := filepath.Join(dir, "entries")
+	ef, err := os.OpenFile(epath, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open log entries: %w", err)
+	}
+	hf, err := os.OpenFile(filepath.Join(dir, "hashes"), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("open log hashes: %w", err), ef.Close())
+	}
+	l := &Log{dir: dir, ef: ef, hf: hf}
+	if err := l.load(epath, log, fn); err != nil {
+		return nil, errors.Join(err, l.Close())
+	}
+	return l, nil
+}
+
+func (l *Log) load(epath string, log *slog.Logger, fn func(int64, []byte) error) error {
+	var entries [][]byte
+	end, err := wal.ScanFile(epath, func(p []byte, _ int64) error {
+		entries = append(entries, append([]byte(nil), p...))
+		return nil
+	})
+	var ce *wal.CorruptError
+	if errors.As(err, &ce) {
+		log.Warn("log: cutting torn tail", "offset", ce.Offset, "reason", ce.Err)
+		err = nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := l.ef.Truncate(end); err != nil {
+		return fmt.Errorf("truncate log entries: %w", err)
+	}
+	if _, err := l.ef.Seek(end, 0); err != nil {
+		return fmt.Errorf("seek log entries: %w", err)
+	}
+	for i, e := range entries {
+		if err := fn(int64(i), e); err != nil {
+			return err
+		}
+	}
+	// Keep the stored hashes of the longest prefix of entries whose hashes
+	// are complete, then recompute the rest.
+	st, err := l.hf.Stat()
+	if err != nil {
+		return fmt.Errorf("stat log hashes: %w", err)
+	}
+	have := st.Size() / tlog.HashSize
+	k := int64(len(entries))
+	for k > 0 && tlog.StoredHashCount(k) > have {
+		k--
+	}
+	if err := l.hf.Truncate(tlog.StoredHashCount(k) * tlog.HashSize); err != nil {
+		return fmt.Errorf("truncate log hashes: %w", err)
+	}
+	if _, err := l.hf.Seek(tlog.StoredHashCount(k)*tlog.HashSize, 0); err != nil {
+		return fmt.Errorf("seek log hashes: %w", err)
+	}
+	l.n = k
+	for _, e := range entries[k:] {
+		if err := l.appendHashes(e); err != nil {
+			return err
+		}
+	}
+	return errors.Join(l.ef.Sync(), l.hf.Sync())
+}
+
+// appendHashes writes the stored hashes of entry l.n and counts it.
+func (l *Log) appendHashes(entry []byte) error {
+	hs, err := tlog.StoredHashes(l.n, entry, l)
+	if err != nil {
+		return fmt.Errorf("compute stored hashes: %w", err)
+	}
+	l.buf = l.buf[:0]
+	for _, h := range hs {
+		l.buf = append(l.buf, h[:]...)
+	}
+	if _, err := l.hf.Write(l.buf); err != nil {
+		return fmt.Errorf("write log hashes: %w", err)
+	}
+	l.n++
+	return nil
+}
+
+// Append adds entries to the log and makes them durable. It returns the
+// index of the first.
+func (l *Log) Append(entries ...[]byte) (int64, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	first := l.n
+	var frames []byte
+	for _, e := range entries {
+		frames = wal.AppendFrame(frames, e)
+	}
+	if _, err := l.ef.Write(frames); err != nil {
+		return 0, fmt.Errorf("write log entries: %w", err)
+	}
+	if err := l.ef.Sync(); err != nil {
+		return 0, fmt.Errorf("sync log entries: %w", err)
+	}
+	for _, e := range entries {
+		if err := l.appendHashes(e); err != nil {
+			return 0, err
+		}
+	}
+	if err := l.hf.Sync(); err != nil {
+		return 0, fmt.Errorf("sync log hashes: %w", err)
+	}
+	return first, nil
+}
+
+// Size returns the number of entries.
+func (l *Log) Size() int64 {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.n
+}
+
+// ReadHashes implements tlog.HashReader over the stored hashes file.
+func (l *Log) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(indexes))
+	for i, x := range indexes {
+		if _, err := l.hf.ReadAt(out[i][:], x*tlog.HashSize); err != nil {
+			return nil, fmt.Errorf("read stored hash %d: %w", x, err)
+		}
+	}
+	return out, nil
+}
+
+// TreeHash returns the root of the log's first n entries.
+func (l *Log) TreeHash(n int64) (tlog.Hash, error) { return tlog.TreeHash(n, l) }
+
+// ProveEntry returns the inclusion proof of entry i in the tree of size n.
+func (l *Log) ProveEntry(n, i int64) (tlog.RecordProof, error) { return tlog.ProveRecord(n, i, l) }
+
+// ProveTree returns the consistency proof from size m to size n.
+func (l *Log) ProveTree(n, m int64) (tlog.TreeProof, error) { return tlog.ProveTree(n, m, l) }
+
+// Close closes the log's files.
+func (l *Log) Close() error {
+	return errors.Join(l.ef.Close(), l.hf.Close())
+}

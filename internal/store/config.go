@@ -1,0 +1,119 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/warden-ops/warden/internal/record"
+)
+
+// Retention limits. Order 82 art. 13 requires records to be kept for at
+// least 60 days; the Cybersecurity Law asks six months of network logs,
+// hence the default.
+const (
+	MinRetention     = 60 * 24 * time.Hour
+	DefaultRetention = 180 * 24 * time.Hour
+)
+
+// Config configures a store. The zero value of every field but Dir means
+// its default.
+type Config struct {
+	// Dir holds all the store's files.
+	Dir string
+	// BlockRecords seals a block once this many records of a kind are
+	// pending. Default 65,536: large enough for zstd to find the
+	// repetition in NAT logs, small enough that decoding one block for a
+	// lookup takes about a millisecond.
+	BlockRecords int
+	// BlockAge seals pending records once the oldest has waited this long.
+	// Default 1s, so the signed checkpoint trails ingest by about a second.
+	BlockAge time.Duration
+	// Partition is the span of seal time one segment file covers, and so
+	// the unit of expiry. Default 24h.
+	Partition time.Duration
+	// SegmentBytes starts a new segment file within a partition once the
+	// current one is this large. Default 1 GiB.
+	SegmentBytes int64
+	// Retention is the time each kind is kept, counted from the end of a
+	// segment's partition. Missing kinds get DefaultRetention; less than
+	// MinRetention is refused.
+	Retention map[record.Kind]time.Duration
+	// MaxPending bounds the records accepted but not yet sealed; past it
+	// Append returns ErrBackpressure. Default 16 blocks' worth.
+	MaxPending int
+	// WALFileSize is the size at which the write-ahead log starts a new
+	// file. Default 64 MiB.
+	WALFileSize int64
+	// HistoryInterval is how often a checkpoint is also appended to the
+	// checkpoint history that verification checks for consistency; the
+	// latest checkpoint is rewritten after every seal. Default 1m.
+	HistoryInterval time.Duration
+	// Name is the log's origin in checkpoints, fixed when the store is
+	// created. Default "warden/" and a random suffix.
+	Name string
+	// Now returns the current time. Tests set it; default time.Now.
+	Now func() time.Time
+	// Logger receives warnings; default slog.Default().
+	Logger *slog.Logger
+}
+
+// Validate reports the first setting that is out of range.
+func (c *Config) Validate() error {
+	if c.Dir == "" {
+		return errors.New("store: dir is required")
+	}
+	if c.BlockRecords < 0 || c.BlockRecords > 1<<20 {
+		return fmt.Errorf("store: block_records %d out of range (1 to 1048576)", c.BlockRecords)
+	}
+	for k, d := range c.Retention {
+		if !k.Valid() {
+			return fmt.Errorf("store: retention for unknown kind %d", k)
+		}
+		if d < MinRetention {
+			return fmt.Errorf("store: retention for %s is %s: Order 82 art. 13 requires at least 60 days (1440h)", k, d)
+		}
+	}
+	if c.Partition < 0 || (c.Partition > 0 && c.Partition < time.Minute) {
+		return fmt.Errorf("store: partition %s is shorter than a minute", c.Partition)
+	}
+	return nil
+}
+
+func (c *Config) withDefaults() Config {
+	d := *c
+	if d.BlockRecords == 0 {
+		d.BlockRecords = 65536
+	}
+	if d.BlockAge == 0 {
+		d.BlockAge = time.Second
+	}
+	if d.Partition == 0 {
+		d.Partition = 24 * time.Hour
+	}
+	if d.SegmentBytes == 0 {
+		d.SegmentBytes = 1 << 30
+	}
+	if d.MaxPending == 0 {
+		d.MaxPending = 16 * d.BlockRecords
+	}
+	if d.HistoryInterval == 0 {
+		d.HistoryInterval = time.Minute
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	return d
+}
+
+// RetentionFor returns the retention of kind k.
+func (c *Config) RetentionFor(k record.Kind) time.Duration {
+	if d, ok := c.Retention[k]; ok {
+		return d
+	}
+	return DefaultRetention
+}

@@ -1,0 +1,316 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"net/netip"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/warden-ops/warden/internal/record"
+	"github.com/warden-ops/warden/internal/seal"
+	"github.com/warden-ops/warden/internal/segment"
+)
+
+// Query selects records of one kind. Zero fields do not constrain.
+type Query struct {
+	Kind record.Kind
+	// From and To bound the event time: From <= t < To.
+	From, To time.Time
+	// Keys constrain the fields of each key class: a record matches if
+	// one of its fields of that class equals the value. Blocks whose
+	// filters exclude a value are not read.
+	OutsideAddr netip.Addr
+	InsideAddr  netip.Addr
+	Port        uint16
+	Account     string
+	// Match, if set, must also hold. It must not retain the record.
+	Match func(*record.Record) bool
+}
+
+// keys returns the query's key constraints as filter keys, by class.
+func (q *Query) keys() map[record.Key][]byte {
+	k := map[record.Key][]byte{}
+	if q.OutsideAddr.IsValid() {
+		k[record.KeyOutsideAddr] = segment.AddrKey(q.OutsideAddr.Unmap())
+	}
+	if q.InsideAddr.IsValid() {
+		k[record.KeyInsideAddr] = segment.AddrKey(q.InsideAddr.Unmap())
+	}
+	if q.Port != 0 {
+		k[record.KeyPort] = segment.PortKey(q.Port)
+	}
+	if q.Account != "" {
+		k[record.KeyAccount] = []byte(q.Account)
+	}
+	return k
+}
+
+// Scan iterates over the records that match q, sealed ones first, in
+// sequence order. It stops at the first error, which it yields.
+func (s *Store) Scan(ctx context.Context, q Query) iter.Seq2[*record.Record, error] {
+	return func(yield func(*record.Record, error) bool) {
+		if !q.Kind.Valid() {
+			yield(nil, fmt.Errorf("scan: unknown kind %d", q.Kind))
+			return
+		}
+		keys := q.keys()
+		m := matcher{keys: keys}
+		match := func(r *record.Record) bool {
+			if !q.From.IsZero() && r.EventTime.Before(q.From) || !q.To.IsZero() && !r.EventTime.Before(q.To) {
+				return false
+			}
+			return m.match(r) && (q.Match == nil || q.Match(r))
+		}
+		blocks, pending := s.snapshot(q.Kind)
+		for _, b := range blocks {
+			e := b.entry
+			if !q.From.IsZero() && e.MaxTime < q.From.UnixNano() || !q.To.IsZero() && e.MinTime >= q.To.UnixNano() {
+				continue
+			}
+			if err := ctx.Err(); err != nil {
+				yield(nil, err)
+				return
+			}
+			frame, err := s.readFrame(e)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			h, err := segment.DecodeHeader(frame)
+			if err != nil {
+				yield(nil, fmt.Errorf("%s block at %d: %w", e.Segment, e.Offset, err))
+				return
+			}
+			if !mayHold(h, keys) {
+				continue
+			}
+			_, recs, err := s.dec.Decode(frame)
+			if err != nil {
+				yield(nil, fmt.Errorf("%s block at %d: %w", e.Segment, e.Offset, err))
+				return
+			}
+			for _, r := range recs {
+				if match(r) && !yield(r, nil) {
+					return
+				}
+			}
+		}
+		for _, r := range pending {
+			if match(r) && !yield(r, nil) {
+				return
+			}
+		}
+	}
+}
+
+func mayHold(h *segment.Header, keys map[record.Key][]byte) bool {
+	for c, k := range keys {
+		f := h.Filter(c)
+		if f == nil || !f.MayContain(k) {
+			return false
+		}
+	}
+	return true
+}
+
+// snapshot returns the sealed blocks and pending records of kind k as they
+// are now. Both slices are only ever appended to beyond their length, so
+// the caller may read them without the lock.
+func (s *Store) snapshot(k record.Kind) ([]blockRef, []*record.Record) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	ks := s.kinds[k]
+	return ks.blocks[:len(ks.blocks):len(ks.blocks)], ks.pending[:len(ks.pending):len(ks.pending)]
+}
+
+func (s *Store) readFrame(e *seal.Entry) ([]byte, error) {
+	b, err := segment.ReadFrame(filepath.Join(s.segmentsDir(), e.Segment), e.Offset, e.Length)
+	if err != nil {
+		return nil, fmt.Errorf("read %s block at %d: %w", e.Segment, e.Offset, err)
+	}
+	return b, nil
+}
+
+// matcher checks a record's keyed fields against a query's keys.
+type matcher struct {
+	keys map[record.Key][]byte
+	hit  [8]bool
+}
+
+func (m *matcher) match(r *record.Record) bool {
+	if len(m.keys) == 0 {
+		return true
+	}
+	m.hit = [8]bool{}
+	r.Visit(keyVisitor{m})
+	for c := range m.keys {
+		if !m.hit[c] {
+			return false
+		}
+	}
+	return true
+}
+
+// keyVisitor marks the key classes whose value a record holds.
+type keyVisitor struct{ m *matcher }
+
+func (v keyVisitor) check(c record.Key, b []byte) {
+	if want, ok := v.m.keys[c]; ok && string(want) == string(b) {
+		v.m.hit[c] = true
+	}
+}
+
+func (v keyVisitor) Uint8(*uint8)   {}
+func (v keyVisitor) Uint64(*uint64) {}
+func (v keyVisitor) Time(*time.Time) {
+}
+func (v keyVisitor) Bytes(*[]byte)          {}
+func (v keyVisitor) Prefix(*netip.Prefix)   {}
+func (v keyVisitor) Fields(*[]record.Field) {}
+func (v keyVisitor) String(p *string, c record.Key) {
+	if c != record.KeyNone {
+		v.check(c, []byte(*p))
+	}
+}
+func (v keyVisitor) Uint16(p *uint16, c record.Key) {
+	if c != record.KeyNone && *p != 0 {
+		v.check(c, segment.PortKey(*p))
+	}
+}
+func (v keyVisitor) Addr(p *netip.Addr, c record.Key) {
+	if c != record.KeyNone && p.IsValid() {
+		v.check(c, segment.AddrKey(*p))
+	}
+}
+
+// Get returns the record with the given ID.
+func (s *Store) Get(id record.ID) (*record.Record, error) {
+	r, _, err := s.get(id)
+	return r, err
+}
+
+// get returns the record and, if it is sealed, its block and the block's
+// records.
+func (s *Store) get(id record.ID) (*record.Record, *located, error) {
+	if !id.Kind.Valid() || id.Seq == 0 {
+		return nil, nil, fmt.Errorf("%w: %s", ErrNotFound, id)
+	}
+	blocks, pending := s.snapshot(id.Kind)
+	if len(pending) > 0 && id.Seq >= pending[0].ID.Seq {
+		i := int(id.Seq - pending[0].ID.Seq)
+		if i < len(pending) {
+			return pending[i], nil, nil
+		}
+		return nil, nil, fmt.Errorf("%w: %s", ErrNotFound, id)
+	}
+	i := sort.Search(len(blocks), func(i int) bool {
+		e := blocks[i].entry
+		return e.FirstSeq+uint64(e.Count) > id.Seq
+	})
+	if i == len(blocks) || blocks[i].entry.FirstSeq > id.Seq {
+		return nil, nil, fmt.Errorf("%w: %s (expired or never stored)", ErrNotFound, id)
+	}
+	b := blocks[i]
+	frame, err := s.readFrame(b.entry)
+	if err != nil {
+		return nil, nil, err
+	}
+	_, recs, err := s.dec.Decode(frame)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s block at %d: %w", b.entry.Segment, b.entry.Offset, err)
+	}
+	idx := int(id.Seq - b.entry.FirstSeq)
+	return recs[idx], &located{block: b, recs: recs, index: idx}, nil
+}
+
+type located struct {
+	block blockRef
+	recs  []*record.Record
+	index int
+}
+
+// Follow iterates over the records of kind k with sequence numbers above
+// after, first those stored, then new ones as they arrive, until ctx ends.
+func (s *Store) Follow(ctx context.Context, k record.Kind, after uint64) iter.Seq2[*record.Record, error] {
+	return func(yield func(*record.Record, error) bool) {
+		next := after + 1
+		for {
+			s.mu.RLock()
+			wait := s.notify
+			ks := s.kinds[k]
+			top := ks.nextSeq
+			s.mu.RUnlock()
+			for ; next < top; next++ {
+				r, err := s.Get(record.ID{Kind: k, Seq: next})
+				if errors.Is(err, ErrNotFound) {
+					continue // expired under us
+				}
+				if !yield(r, err) || err != nil {
+					return
+				}
+			}
+			select {
+			case <-ctx.Done():
+				yield(nil, ctx.Err())
+				return
+			case <-wait:
+			case <-s.done:
+				return
+			}
+		}
+	}
+}
+
+// ErrNotSealed is returned by Proof for a record still waiting to be
+// sealed; it will be within about a second (Config.BlockAge).
+var ErrNotSealed = errors.New("store: record not sealed yet")
+
+// Proof returns the bundle that proves record id offline: the record, its
+// inclusion in its block, the block's inclusion in the log, and a signed
+// checkpoint of the log.
+func (s *Store) Proof(id record.ID) (*seal.Bundle, error) {
+	r, loc, err := s.get(id)
+	if err != nil {
+		return nil, err
+	}
+	if loc == nil {
+		return nil, fmt.Errorf("%w: %s", ErrNotSealed, id)
+	}
+	s.mu.RLock()
+	cpSize := s.cp.Size
+	s.mu.RUnlock()
+	if loc.block.logIndex >= cpSize {
+		s.sealMu.Lock()
+		err := s.publish(true)
+		s.sealMu.Unlock()
+		if err != nil {
+			return nil, err
+		}
+	}
+	s.mu.RLock()
+	note, cp := s.checkpoint, s.cp
+	s.mu.RUnlock()
+	leaves := segment.LeafHashes(loc.recs)
+	bp, err := segment.ProveLeaf(leaves, loc.index)
+	if err != nil {
+		return nil, fmt.Errorf("prove record in block: %w", err)
+	}
+	lp, err := s.mlog.ProveEntry(cp.Size, loc.block.logIndex)
+	if err != nil {
+		return nil, fmt.Errorf("prove block in log: %w", err)
+	}
+	entry, err := loc.block.entry.AppendBinary(nil)
+	if err != nil {
+		return nil, err
+	}
+	return &seal.Bundle{
+		Format: seal.BundleFormat, ID: id, Record: r, Canonical: record.AppendCanonical(nil, r),
+		Entry: entry, Index: int64(loc.index), BlockProof: bp,
+		LogIndex: loc.block.logIndex, LogProof: lp,
+		Checkpoint: string(note), VerifierKey: s.keys.VerifierKey,
+	}, nil
+}
