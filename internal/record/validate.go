@@ -180,7 +180,9 @@ func (v *validator) required(field, s string) {
 }
 
 func (v *validator) str(field, s string) {
-	v.check(field, len(s) <= MaxStringLen, fmt.Sprintf("longer than %d bytes", MaxStringLen))
+	if len(s) > MaxStringLen {
+		v.check(field, false, fmt.Sprintf("longer than %d bytes", MaxStringLen))
+	}
 }
 
 func (v *validator) time(field string, t time.Time) {
@@ -199,5 +201,7 @@ func (v *validator) prefix(field string, p netip.Prefix) {
 		return
 	}
 	v.addr(field, p.Addr())
-	v.check(field, p == p.Masked(), "host bits set: want "+p.Masked().String())
+	if p != p.Masked() {
+		v.check(field, false, "host bits set: want "+p.Masked().String())
+	}
 }

@@ -1,6 +1,7 @@
 package segment
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -90,13 +91,18 @@ func NewEncoder(level zstd.EncoderLevel) (*Encoder, error) {
 
 // Encode appends the frame of a block holding recs to dst. The records
 // must all be of one kind and valid; the first has sequence number
-// firstSeq. It returns the frame and its header.
-func (e *Encoder) Encode(dst []byte, firstSeq uint64, recs []*record.Record) ([]byte, *Header, error) {
+// firstSeq. leaves, if not nil, are the records' leaf hashes, which the
+// caller computed from their canonical encodings; Encode computes them
+// otherwise. It returns the frame and its header.
+func (e *Encoder) Encode(dst []byte, firstSeq uint64, recs []*record.Record, leaves []tlog.Hash) ([]byte, *Header, error) {
 	if len(recs) == 0 || len(recs) > MaxBlockRecords {
 		return nil, nil, fmt.Errorf("encode block: %d records (want 1 to %d)", len(recs), MaxBlockRecords)
 	}
 	h := &Header{Kind: recs[0].Kind, FirstSeq: firstSeq, Count: len(recs), GroupShift: DefaultGroupShift,
 		MinTime: math.MaxInt64, MinReceive: math.MaxInt64, MaxTime: math.MinInt64, MaxReceive: math.MinInt64}
+	if leaves != nil && len(leaves) != len(recs) {
+		return nil, nil, fmt.Errorf("encode block: %d leaf hashes for %d records", len(leaves), len(recs))
+	}
 	for i := range e.w.cols {
 		e.w.cols[i].reset()
 	}
@@ -105,15 +111,19 @@ func (e *Encoder) Encode(dst []byte, firstSeq uint64, recs []*record.Record) ([]
 		e.filters[i].reset()
 	}
 	e.leaves = e.leaves[:0]
-	for _, r := range recs {
+	for i, r := range recs {
 		if r.Kind != h.Kind {
 			return nil, nil, fmt.Errorf("encode block: %s record in a %s block", r.Kind, h.Kind)
 		}
 		et, rt := r.EventTime.UnixNano(), r.ReceiveTime.UnixNano()
 		h.MinTime, h.MaxTime = min(h.MinTime, et), max(h.MaxTime, et)
 		h.MinReceive, h.MaxReceive = min(h.MinReceive, rt), max(h.MaxReceive, rt)
-		e.canon = record.AppendCanonical(append(e.canon[:0], 0), r)
-		e.leaves = append(e.leaves, leafHash(e.canon))
+		if leaves == nil {
+			e.canon = record.AppendCanonical(append(e.canon[:0], 0), r)
+			e.leaves = append(e.leaves, leafHash(e.canon))
+		} else {
+			e.leaves = append(e.leaves, leaves[i])
+		}
 		e.w.i = 0
 		r.Visit(&e.w)
 	}
@@ -395,6 +405,16 @@ func LeafHashes(recs []*record.Record) []tlog.Hash {
 		out[i] = leafHash(buf)
 	}
 	return out
+}
+
+// LeafHash returns the RFC 6962 leaf hash of a canonical encoding,
+// SHA-256(0x00 || canonical).
+func LeafHash(canonical []byte) tlog.Hash {
+	var zero [1]byte
+	h := sha256.New()
+	h.Write(zero[:])
+	h.Write(canonical)
+	return tlog.Hash(h.Sum(nil))
 }
 
 // Roots recomputes the group roots and the block root from leaf hashes.

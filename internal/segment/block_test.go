@@ -58,7 +58,7 @@ func TestBlockRoundTrip(t *testing.T) {
 	}
 	for name, recs := range cases {
 		t.Run(name, func(t *testing.T) {
-			frame, h, err := enc.Encode(nil, 42, recs)
+			frame, h, err := enc.Encode(nil, 42, recs, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -131,7 +131,7 @@ func TestTreeHashMatchesTlog(t *testing.T) {
 func TestFilter(t *testing.T) {
 	enc, _ := NewEncoder(zstd.SpeedFastest)
 	recs := natRecords(5000)
-	_, h, err := enc.Encode(nil, 1, recs)
+	_, h, err := enc.Encode(nil, 1, recs, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +157,7 @@ func TestFilter(t *testing.T) {
 func TestDecodeCorrupt(t *testing.T) {
 	enc, _ := NewEncoder(zstd.SpeedDefault)
 	dec, _ := NewDecoder()
-	frame, _, _ := enc.Encode(nil, 1, natRecords(300))
+	frame, _, _ := enc.Encode(nil, 1, natRecords(300), nil)
 	for _, cut := range []int{0, 3, 10, 100, len(frame) / 2, len(frame) - 1} {
 		if _, _, err := dec.Decode(frame[:cut]); err == nil {
 			t.Errorf("Decode(frame[:%d]) succeeded, want an error", cut)
@@ -174,7 +174,7 @@ func FuzzDecode(f *testing.F) {
 	enc, _ := NewEncoder(zstd.SpeedFastest)
 	dec, _ := NewDecoder()
 	for _, recs := range [][]*record.Record{natRecords(3), natRecords(40), sampleRecords()[:1], sampleRecords()[1:2]} {
-		frame, _, _ := enc.Encode(nil, 1, recs)
+		frame, _, _ := enc.Encode(nil, 1, recs, nil)
 		f.Add(frame)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -183,7 +183,7 @@ func FuzzDecode(f *testing.F) {
 			return
 		}
 		// Whatever decodes must re-encode to a block with the same records.
-		frame, h2, err := enc.Encode(nil, h.FirstSeq, recs)
+		frame, h2, err := enc.Encode(nil, h.FirstSeq, recs, nil)
 		if err != nil {
 			return // e.g. mixed kinds cannot happen; empty cannot decode
 		}
@@ -203,7 +203,7 @@ func BenchmarkEncodeNAT(b *testing.B) {
 	var frame []byte
 	b.ReportAllocs()
 	for b.Loop() {
-		frame, _, _ = enc.Encode(frame[:0], 1, recs)
+		frame, _, _ = enc.Encode(frame[:0], 1, recs, nil)
 	}
 	b.ReportMetric(float64(len(frame))/float64(len(recs)), "bytes/record")
 	b.ReportMetric(float64(b.N)*float64(len(recs))/b.Elapsed().Seconds(), "records/s")
@@ -213,7 +213,7 @@ func BenchmarkDecodeNAT(b *testing.B) {
 	recs := natRecords(65536)
 	enc, _ := NewEncoder(zstd.SpeedDefault)
 	dec, _ := NewDecoder()
-	frame, _, _ := enc.Encode(nil, 1, recs)
+	frame, _, _ := enc.Encode(nil, 1, recs, nil)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, _, err := dec.Decode(frame); err != nil {

@@ -78,7 +78,11 @@ const keyClasses = 5
 
 func (w *columnWriter) col(t colType) *column {
 	if w.i == len(w.cols) {
-		w.cols = append(w.cols, column{})
+		if w.i < cap(w.cols) {
+			w.cols = w.cols[:w.i+1] // reuse the column's buffers from an earlier block
+		} else {
+			w.cols = append(w.cols, column{})
+		}
 	}
 	c := &w.cols[w.i]
 	w.i++

@@ -4,33 +4,80 @@ import (
 	"encoding/binary"
 	"fmt"
 
+	"golang.org/x/mod/sumdb/tlog"
+
 	"github.com/warden-ops/warden/internal/record"
+	"github.com/warden-ops/warden/internal/segment"
 )
 
-// A WAL payload is one batch (docs/format/wal.md): a uvarint count, then
-// per record its sequence number (uvarint), the length of its canonical
-// encoding (uvarint) and the encoding, which names the kind.
-func encodeBatch(recs []*record.Record, ids []record.ID) []byte {
-	buf := binary.AppendUvarint(make([]byte, 0, 64*len(recs)), uint64(len(recs)))
+// A WAL payload is one batch (docs/format/wal.md): a header giving the
+// first sequence number of each kind in the batch, then the records'
+// canonical encodings. A record's sequence number is its kind's first
+// plus the number of records of its kind before it in the batch.
+//
+//	header: nkinds u8, then nkinds × (kind u8, first seq uvarint)
+//	body:   count uvarint, then count × (length uvarint, canonical bytes)
+
+// encodedBatch is a batch encoded outside the store's lock: the body and
+// each record's leaf hash.
+type encodedBatch struct {
+	body   []byte
+	leaves []tlog.Hash
+}
+
+func encodeBody(recs []*record.Record) encodedBatch {
+	eb := encodedBatch{leaves: make([]tlog.Hash, len(recs))}
+	eb.body = binary.AppendUvarint(make([]byte, 0, 64*len(recs)), uint64(len(recs)))
 	var tmp []byte
 	for i, r := range recs {
 		tmp = record.AppendCanonical(tmp[:0], r)
-		buf = binary.AppendUvarint(buf, ids[i].Seq)
-		buf = binary.AppendUvarint(buf, uint64(len(tmp)))
-		buf = append(buf, tmp...)
+		eb.leaves[i] = segment.LeafHash(tmp)
+		eb.body = binary.AppendUvarint(eb.body, uint64(len(tmp)))
+		eb.body = append(eb.body, tmp...)
 	}
-	return buf
+	return eb
 }
 
-// decodeBatch calls fn with each record of a batch payload.
-func decodeBatch(b []byte, fn func(seq uint64, r *record.Record) error) error {
+// encodeHeader returns the batch header for the given first sequence
+// numbers of the kinds present.
+func encodeHeader(recs []*record.Record, first *[record.KindRaw + 1]uint64) []byte {
+	var present [record.KindRaw + 1]bool
+	n := 0
+	for _, r := range recs {
+		if !present[r.Kind] {
+			present[r.Kind] = true
+			n++
+		}
+	}
+	h := []byte{byte(n)}
+	for k, ok := range present {
+		if ok {
+			h = append(h, byte(k))
+			h = binary.AppendUvarint(h, first[k])
+		}
+	}
+	return h
+}
+
+// decodeBatch calls fn with each record of a batch payload, its sequence
+// number and its canonical encoding (valid during the call).
+func decodeBatch(b []byte, fn func(seq uint64, r *record.Record, canonical []byte) error) error {
 	d := record.NewRowDecoder(b)
+	var next [record.KindRaw + 1]uint64
+	nk := int(d.Byte())
+	for range nk {
+		k := record.Kind(d.Byte())
+		seq := d.Uvarint()
+		if !k.Valid() || seq == 0 || next[k] != 0 {
+			return fmt.Errorf("wal batch: bad header entry for kind %d", k)
+		}
+		next[k] = seq
+	}
 	n := d.Uvarint()
-	if n > uint64(len(b)) {
-		return fmt.Errorf("wal batch: count %d exceeds its %d bytes", n, len(b))
+	if d.Err() != nil || n > uint64(len(b)) {
+		return fmt.Errorf("wal batch: bad header (count %d, %v)", n, d.Err())
 	}
 	for i := range n {
-		seq := d.Uvarint()
 		enc := d.LenBytes()
 		if d.Err() != nil {
 			return fmt.Errorf("wal batch record %d: %w", i, d.Err())
@@ -39,7 +86,12 @@ func decodeBatch(b []byte, fn func(seq uint64, r *record.Record) error) error {
 		if err != nil {
 			return fmt.Errorf("wal batch record %d: %w", i, err)
 		}
-		if err := fn(seq, r); err != nil {
+		if next[r.Kind] == 0 {
+			return fmt.Errorf("wal batch record %d: %s is not in the batch header", i, r.Kind)
+		}
+		seq := next[r.Kind]
+		next[r.Kind]++
+		if err := fn(seq, r, enc); err != nil {
 			return err
 		}
 	}

@@ -41,11 +41,16 @@ type Config struct {
 	// MinRetention is refused.
 	Retention map[record.Kind]time.Duration
 	// MaxPending bounds the records accepted but not yet sealed; past it
-	// Append returns ErrBackpressure. Default 16 blocks' worth.
+	// Append returns ErrBackpressure. Default 4 blocks' worth: enough to
+	// keep the sealer busy while appenders wait on fsync, and about 100 MiB
+	// of NAT records, which keeps the process under 512 MiB at full rate.
 	MaxPending int
 	// WALFileSize is the size at which the write-ahead log starts a new
 	// file. Default 64 MiB.
 	WALFileSize int64
+	// ExpireInterval is how often segments past their retention are
+	// removed. Default 1h.
+	ExpireInterval time.Duration
 	// HistoryInterval is how often a checkpoint is also appended to the
 	// checkpoint history that verification checks for consistency; the
 	// latest checkpoint is rewritten after every seal. Default 1m.
@@ -53,6 +58,10 @@ type Config struct {
 	// Name is the log's origin in checkpoints, fixed when the store is
 	// created. Default "warden/" and a random suffix.
 	Name string
+	// ReadOnly opens an existing store to read beside the process that
+	// writes it: no lock, no write-ahead log (so pending records are not
+	// seen), no sealer. Writes fail with ErrReadOnly.
+	ReadOnly bool
 	// Now returns the current time. Tests set it; default time.Now.
 	Now func() time.Time
 	// Logger receives warnings; default slog.Default().
@@ -96,7 +105,10 @@ func (c *Config) withDefaults() Config {
 		d.SegmentBytes = 1 << 30
 	}
 	if d.MaxPending == 0 {
-		d.MaxPending = 16 * d.BlockRecords
+		d.MaxPending = 4 * d.BlockRecords
+	}
+	if d.ExpireInterval == 0 {
+		d.ExpireInterval = time.Hour
 	}
 	if d.HistoryInterval == 0 {
 		d.HistoryInterval = time.Minute

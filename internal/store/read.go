@@ -284,6 +284,9 @@ func (s *Store) Proof(id record.ID) (*seal.Bundle, error) {
 	cpSize := s.cp.Size
 	s.mu.RUnlock()
 	if loc.block.logIndex >= cpSize {
+		if s.cfg.ReadOnly {
+			return nil, fmt.Errorf("%w: %s is sealed but not yet in a signed checkpoint; try again in a second", ErrNotSealed, id)
+		}
 		s.sealMu.Lock()
 		err := s.publish(true)
 		s.sealMu.Unlock()

@@ -25,6 +25,12 @@ type Expired struct {
 // the file's digest and the policy, so verification can tell lawful expiry
 // from a deleted file; only then is the file removed.
 func (s *Store) Expire() ([]Expired, error) {
+	s.mu.RLock()
+	err := s.usable()
+	s.mu.RUnlock()
+	if err != nil {
+		return nil, err
+	}
 	s.sealMu.Lock()
 	defer s.sealMu.Unlock()
 	now := s.cfg.Now()

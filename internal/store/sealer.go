@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"golang.org/x/mod/sumdb/tlog"
+
 	"github.com/warden-ops/warden/internal/record"
 	"github.com/warden-ops/warden/internal/seal"
 	"github.com/warden-ops/warden/internal/segment"
@@ -23,6 +25,8 @@ func (s *Store) run() {
 	tick := min(s.cfg.BlockAge/4, 100*time.Millisecond)
 	t := time.NewTicker(max(tick, 10*time.Millisecond))
 	defer t.Stop()
+	expire := time.NewTicker(s.cfg.ExpireInterval)
+	defer expire.Stop()
 	for {
 		select {
 		case <-s.done:
@@ -30,6 +34,15 @@ func (s *Store) run() {
 				s.log.Error("store: final seal", "err", err)
 			}
 			return
+		case <-expire.C:
+			gone, err := s.Expire()
+			for _, g := range gone {
+				s.log.Info("store: segment expired", "segment", g.Segment, "records", g.Records)
+			}
+			if err != nil {
+				s.log.Error("store: expire", "err", err)
+			}
+			continue
 		case <-s.sealCh:
 		case <-t.C:
 		}
@@ -56,11 +69,11 @@ func (s *Store) sealRound(all bool) error {
 	now := s.cfg.Now()
 	for _, ks := range s.kinds[1:] {
 		for taken := 0; ; {
-			recs := s.takeReady(ks, taken, now, all)
+			recs, leaves := s.takeReady(ks, taken, now, all)
 			if len(recs) == 0 {
 				break
 			}
-			e, err := s.writeBlock(ks, recs, now)
+			e, err := s.writeBlock(ks, recs, leaves, now)
 			if err != nil {
 				return err
 			}
@@ -96,6 +109,7 @@ func (s *Store) sealRound(all bool) error {
 			s.indexBlock(d.ks, d.entry, first+int64(i))
 			n := len(d.recs)
 			d.ks.pending = d.ks.pending[n:]
+			d.ks.leaves = d.ks.leaves[n:]
 			s.pending -= n
 			if len(d.ks.pending) > 0 {
 				d.ks.oldest = now
@@ -111,22 +125,22 @@ func (s *Store) sealRound(all bool) error {
 
 // takeReady returns the next block's worth of ks's pending records after
 // the first skip, if a block is due: full, old enough, or all is set.
-func (s *Store) takeReady(ks *kindState, skip int, now time.Time, all bool) []*record.Record {
+func (s *Store) takeReady(ks *kindState, skip int, now time.Time, all bool) ([]*record.Record, []tlog.Hash) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	n := len(ks.pending) - skip
 	if n <= 0 || !(all || n >= s.cfg.BlockRecords || now.Sub(ks.oldest) >= s.cfg.BlockAge) {
-		return nil
+		return nil, nil
 	}
 	n = min(n, s.cfg.BlockRecords)
-	return ks.pending[skip : skip+n : skip+n]
+	return ks.pending[skip : skip+n : skip+n], ks.leaves[skip : skip+n : skip+n]
 }
 
 // writeBlock encodes recs as a block and appends it to the kind's current
 // segment. The block is durable once the segment is synced; it is part of
 // the store once its entry is in the log.
-func (s *Store) writeBlock(ks *kindState, recs []*record.Record, now time.Time) (*seal.Entry, error) {
-	frame, h, err := s.enc.Encode(s.frameBuf[:0], recs[0].ID.Seq, recs)
+func (s *Store) writeBlock(ks *kindState, recs []*record.Record, leaves []tlog.Hash, now time.Time) (*seal.Entry, error) {
+	frame, h, err := s.enc.Encode(s.frameBuf[:0], recs[0].ID.Seq, recs, leaves)
 	if err != nil {
 		return nil, err
 	}

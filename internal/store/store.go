@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/zstd"
+	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/warden-ops/warden/internal/record"
 	"github.com/warden-ops/warden/internal/seal"
@@ -30,6 +31,9 @@ var ErrBackpressure = errors.New("store: too many records waiting to be sealed")
 
 // ErrClosed is returned by operations on a closed store.
 var ErrClosed = errors.New("store: closed")
+
+// ErrReadOnly is returned by writes to a store opened with ReadOnly.
+var ErrReadOnly = errors.New("store: opened read-only")
 
 // ErrNotFound is returned for a record ID the store does not hold.
 var ErrNotFound = errors.New("store: no such record")
@@ -77,7 +81,8 @@ type kindState struct {
 	nextSeq  uint64 // the next sequence number to assign
 	sealed   uint64 // the highest sealed sequence number
 	pending  []*record.Record
-	oldest   time.Time // when the oldest pending record arrived
+	leaves   []tlog.Hash // the pending records' leaf hashes
+	oldest   time.Time   // when the oldest pending record arrived
 	blocks   []blockRef
 	segments map[string]*segInfo
 
@@ -113,11 +118,41 @@ func Open(cfg Config) (*Store, error) {
 	for _, k := range record.Kinds {
 		s.kinds[k] = &kindState{kind: k, nextSeq: 1, segments: map[string]*segInfo{}}
 	}
+	if cfg.ReadOnly {
+		if err := s.openReadOnly(); err != nil {
+			return nil, errors.Join(err, s.closeFiles())
+		}
+		return s, nil
+	}
 	if err := s.open(); err != nil {
 		return nil, errors.Join(err, s.closeFiles())
 	}
 	s.wg.Go(s.run)
 	return s, nil
+}
+
+func (s *Store) openReadOnly() error {
+	name, err := os.ReadFile(filepath.Join(s.dir, "NAME"))
+	if err != nil {
+		return fmt.Errorf("open store read-only: %w", err)
+	}
+	s.origin = strings.TrimSpace(string(name))
+	vk, err := os.ReadFile(filepath.Join(s.dir, "keys", "checkpoint.pub"))
+	if err != nil {
+		return fmt.Errorf("read verifier key: %w", err)
+	}
+	if s.keys, err = seal.ParseVerifierKey(strings.TrimSpace(string(vk)), nil); err != nil {
+		return err
+	}
+	if s.dec, err = segment.NewDecoder(); err != nil {
+		return err
+	}
+	if s.mlog, err = seal.OpenLogReadOnly(filepath.Join(s.dir, "log"), s.applyEntry); err != nil {
+		return err
+	}
+	// The live store may have logged entries after the checkpoint we read:
+	// loadCheckpoint only needs the checkpoint to be a prefix.
+	return s.loadCheckpoint()
 }
 
 func (s *Store) open() error {
@@ -261,7 +296,7 @@ func (s *Store) loadCheckpoint() error {
 
 // replay restores the records of one WAL batch that were not sealed.
 func (s *Store) replay(payload []byte, end wal.Pos) error {
-	return decodeBatch(payload, func(seq uint64, r *record.Record) error {
+	return decodeBatch(payload, func(seq uint64, r *record.Record, canonical []byte) error {
 		ks := s.kinds[r.Kind]
 		s.noteWAL(end.File, r.Kind, seq)
 		if seq <= ks.sealed {
@@ -272,6 +307,7 @@ func (s *Store) replay(payload []byte, end wal.Pos) error {
 		}
 		r.ID = record.ID{Kind: r.Kind, Seq: seq}
 		ks.pending = append(ks.pending, r)
+		ks.leaves = append(ks.leaves, segment.LeafHash(canonical))
 		ks.nextSeq++
 		s.pending++
 		return nil
@@ -303,6 +339,7 @@ func (s *Store) Append(recs []*record.Record) ([]record.ID, error) {
 			return nil, fmt.Errorf("record %d: %w", i, err)
 		}
 	}
+	eb := encodeBody(recs) // the costly part, done outside the lock
 	s.mu.Lock()
 	if err := s.usable(); err != nil {
 		s.mu.Unlock()
@@ -312,17 +349,17 @@ func (s *Store) Append(recs []*record.Record) ([]record.ID, error) {
 		s.mu.Unlock()
 		return nil, ErrBackpressure
 	}
-	var next [record.KindRaw + 1]uint64
+	var first, next [record.KindRaw + 1]uint64
 	for _, ks := range s.kinds[1:] {
-		next[ks.kind] = ks.nextSeq
+		first[ks.kind] = ks.nextSeq
 	}
+	next = first
 	ids := make([]record.ID, len(recs))
 	for i, r := range recs {
 		ids[i] = record.ID{Kind: r.Kind, Seq: next[r.Kind]}
 		next[r.Kind]++
 	}
-	payload := encodeBatch(recs, ids)
-	pos, err := s.wal.Append(payload)
+	pos, err := s.wal.Append(encodeHeader(recs, &first), eb.body)
 	if err != nil {
 		s.failed = err
 		s.mu.Unlock()
@@ -336,6 +373,7 @@ func (s *Store) Append(recs []*record.Record) ([]record.ID, error) {
 			ks.oldest = now
 		}
 		ks.pending = append(ks.pending, r)
+		ks.leaves = append(ks.leaves, eb.leaves[i])
 		ks.nextSeq = ids[i].Seq + 1
 		s.noteWAL(pos.File, r.Kind, ids[i].Seq)
 	}
@@ -367,6 +405,9 @@ func (s *Store) usable() error {
 	if s.closed {
 		return ErrClosed
 	}
+	if s.cfg.ReadOnly {
+		return ErrReadOnly
+	}
 	if s.failed != nil {
 		return fmt.Errorf("store: stopped after a write failure: %w", s.failed)
 	}
@@ -383,6 +424,9 @@ func (s *Store) Close() error {
 	}
 	s.closed = true
 	s.mu.Unlock()
+	if s.cfg.ReadOnly {
+		return s.closeFiles()
+	}
 	close(s.done)
 	s.wg.Wait()
 	return s.closeFiles()
@@ -426,13 +470,15 @@ type Stats struct {
 	Pending    int
 	LogEntries int64
 	Sealed     map[string]uint64
+	// Err is why the store stopped taking writes, if it did.
+	Err error
 }
 
 // Stats returns the store's counters.
 func (s *Store) Stats() Stats {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	st := Stats{Pending: s.pending, LogEntries: s.mlog.Size(), Sealed: map[string]uint64{}}
+	st := Stats{Pending: s.pending, LogEntries: s.mlog.Size(), Sealed: map[string]uint64{}, Err: s.usable()}
 	for _, ks := range s.kinds[1:] {
 		st.Sealed[ks.kind.String()] = ks.sealed
 	}

@@ -106,8 +106,8 @@ func TestAppendScanReopen(t *testing.T) {
 	want := all[1234]
 	q := Query{Kind: record.KindNAT, OutsideAddr: want.NAT.OutsideAddr, Port: want.NAT.OutsidePort}
 	got := collect(t, s, q)
-	if !slices.Contains(got, want) {
-		t.Fatalf("Scan(%+v) = %d records without the wanted one", q, len(got))
+	if !slices.ContainsFunc(got, func(r *record.Record) bool { return r.ID == want.ID && r.NAT.InsidePort == want.NAT.InsidePort }) {
+		t.Fatalf("Scan(%+v) = %d records without %v", q, len(got), want.ID)
 	}
 	// Close without sealing everything: crash-free restart replays the WAL.
 	if err := s.Close(); err != nil {

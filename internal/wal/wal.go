@@ -240,19 +240,33 @@ func ScanFile(path string, fn func([]byte, int64) error) (int64, error) {
 	}
 }
 
-// Append writes one frame and returns the position after it. The frame is
-// not durable until Sync covers that position.
-func (w *WAL) Append(payload []byte) (Pos, error) {
-	if len(payload) == 0 || len(payload) > MaxPayload {
-		return Pos{}, fmt.Errorf("wal append: payload of %d bytes (want 1 to %d)", len(payload), MaxPayload)
+// Append writes one frame whose payload is the concatenation of parts and
+// returns the position after it. The frame is not durable until Sync
+// covers that position.
+func (w *WAL) Append(parts ...[]byte) (Pos, error) {
+	n := 0
+	var sum uint32
+	for _, p := range parts {
+		n += len(p)
+		sum = crc32.Update(sum, castagnoli, p)
+	}
+	if n == 0 || n > MaxPayload {
+		return Pos{}, fmt.Errorf("wal append: payload of %d bytes (want 1 to %d)", n, MaxPayload)
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.buf = AppendFrame(w.buf[:0], payload)
+	w.buf = binary.LittleEndian.AppendUint32(w.buf[:0], uint32(n))
+	w.buf = binary.LittleEndian.AppendUint32(w.buf, sum)
+	for _, p := range parts {
+		w.buf = append(w.buf, p...)
+	}
 	if _, err := w.f.Write(w.buf); err != nil {
 		return Pos{}, fmt.Errorf("wal write: %w", err)
 	}
 	w.pos.Offset += int64(len(w.buf))
+	if cap(w.buf) > 4<<20 {
+		w.buf = nil // do not keep a large batch's buffer
+	}
 	return w.pos, nil
 }
 

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/warden-ops/warden/internal/record"
+	"github.com/warden-ops/warden/internal/seal"
+	"github.com/warden-ops/warden/internal/store"
+)
+
+func runVerify(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("verify", stderr)
+	dataDir := fs.String("data", "./warden-data", "data directory")
+	cpPath := fs.String("checkpoint", "", "a signed checkpoint kept outside the store: the store must extend it")
+	key := fs.String("key", "", "trusted verifier key (name+hash+key, or @file); default: the store's own")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	opts := store.VerifyOptions{}
+	var err error
+	if opts.Key, err = readKey(*key); err != nil {
+		return err
+	}
+	if *cpPath != "" {
+		if opts.Checkpoint, err = os.ReadFile(*cpPath); err != nil {
+			return fmt.Errorf("read checkpoint: %w", err)
+		}
+	}
+	rep, err := store.Verify(contextWithSignals(), *dataDir, opts)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	} else {
+		printReport(stdout, rep)
+	}
+	if !rep.OK() {
+		return exitError(1)
+	}
+	return nil
+}
+
+func printReport(w io.Writer, rep *store.Report) {
+	rate := float64(rep.Records) / max(rep.Elapsed.Seconds(), 1e-9)
+	fmt.Fprintf(w, "log: %d entries, %d blocks checked, %d records, %d bytes, %d segments expired lawfully\n",
+		rep.Entries, rep.Blocks, rep.Records, rep.Bytes, rep.Expired)
+	if rep.Checkpoint.Size > 0 {
+		fmt.Fprintf(w, "checkpoint: %s, size %d, root %s\n", rep.Checkpoint.Origin, rep.Checkpoint.Size, rep.Checkpoint.Hash)
+	}
+	for _, n := range rep.Notes {
+		fmt.Fprintln(w, "note:", n)
+	}
+	for _, p := range rep.Problems {
+		fmt.Fprintln(w, "FAIL", p)
+	}
+	if rep.OK() {
+		fmt.Fprintf(w, "OK: verified in %s (%.0f records/s)\n", rep.Elapsed.Round(1e6), rate)
+	} else {
+		fmt.Fprintf(w, "FAILED: %d problems\n", len(rep.Problems))
+	}
+}
+
+// readKey returns a verifier key given inline or as @file.
+func readKey(arg string) (string, error) {
+	if path, ok := strings.CutPrefix(arg, "@"); ok {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return "", fmt.Errorf("read key: %w", err)
+		}
+		return strings.TrimSpace(string(b)), nil
+	}
+	return arg, nil
+}
+
+func runProof(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("proof", stderr)
+	dataDir := fs.String("data", "./warden-data", "data directory")
+	out := fs.String("o", "", "write the bundle to this file instead of standard output")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("proof: give one record ID, like nat:1042")
+	}
+	id, err := record.ParseID(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	// Read-only, so it works beside a running warden serve.
+	st, err := store.Open(store.Config{Dir: *dataDir, ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	b, err := st.Proof(id)
+	if err != nil {
+		return err
+	}
+	data, err := json.MarshalIndent(b, "", "  ")
+	if err != nil {
+		return err
+	}
+	data = append(data, '\n')
+	if *out == "" {
+		_, err = stdout.Write(data)
+		return err
+	}
+	return os.WriteFile(*out, data, 0o600)
+}
+
+func runVerifyProof(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("verify-proof", stderr)
+	key := fs.String("key", "", "trusted verifier key (name+hash+key, or @file); without it the bundle's own key is used")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("verify-proof: give one bundle file")
+	}
+	data, err := os.ReadFile(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	var b seal.Bundle
+	if err := json.Unmarshal(data, &b); err != nil {
+		return fmt.Errorf("proof bundle %s: not a bundle: %w", fs.Arg(0), err)
+	}
+	var trusted *seal.Keys
+	if k, err := readKey(*key); err != nil {
+		return err
+	} else if k != "" {
+		if trusted, err = seal.ParseVerifierKey(k, nil); err != nil {
+			return err
+		}
+	}
+	var cp seal.Checkpoint
+	if trusted != nil {
+		cp, err = seal.VerifyBundle(&b, trusted.Verifier)
+	} else {
+		cp, err = seal.VerifyBundle(&b, nil)
+	}
+	if err != nil {
+		fmt.Fprintln(stdout, "FAILED:", err)
+		return exitError(1)
+	}
+	fmt.Fprintf(stdout, "OK: %s is leaf %d of its block, whose entry is leaf %d of log %s at size %d, root %s\n",
+		b.ID, b.Index, b.LogIndex, cp.Origin, cp.Size, cp.Hash)
+	if trusted == nil {
+		fmt.Fprintf(stdout, "note: signature checked with the bundle's own key %s; pass -key with the operator's published key to know who signed\n", b.VerifierKey)
+	}
+	return nil
+}

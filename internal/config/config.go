@@ -1,0 +1,169 @@
+// Package config reads Warden's YAML configuration file into the Config
+// structs of the components it wires, with strict decoding: an unknown key
+// is an error that names it.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/warden-ops/warden/internal/record"
+	"github.com/warden-ops/warden/internal/store"
+)
+
+// File is the configuration file. Every field is optional; Default
+// documents what an absent field means.
+type File struct {
+	// DataDir holds the store. Default ./warden-data.
+	DataDir string `yaml:"data_dir"`
+	HTTP    HTTP   `yaml:"http"`
+	Store   Store  `yaml:"store"`
+	Log     Log    `yaml:"log"`
+}
+
+// HTTP configures the HTTP API.
+type HTTP struct {
+	// Listen is the address to serve on. Default 127.0.0.1:8080.
+	Listen string `yaml:"listen"`
+	// MaxBodyBytes bounds one request body. Default 32 MiB.
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+}
+
+// Store configures the record store (see store.Config).
+type Store struct {
+	BlockRecords    int                 `yaml:"block_records"`
+	BlockAge        Duration            `yaml:"block_age"`
+	Partition       Duration            `yaml:"partition"`
+	SegmentBytes    int64               `yaml:"segment_bytes"`
+	MaxPending      int                 `yaml:"max_pending"`
+	WALFileBytes    int64               `yaml:"wal_file_bytes"`
+	HistoryInterval Duration            `yaml:"history_interval"`
+	Retention       map[string]Duration `yaml:"retention"`
+	ExpireInterval  Duration            `yaml:"expire_interval"`
+	Name            string              `yaml:"name"`
+}
+
+// Log configures Warden's own logging.
+type Log struct {
+	// Level is debug, info, warn or error. Default info.
+	Level string `yaml:"level"`
+	// Format is text or json. Default text.
+	Format string `yaml:"format"`
+}
+
+// Default returns the configuration used when no file is given.
+func Default() *File {
+	return &File{
+		DataDir: "./warden-data",
+		HTTP:    HTTP{Listen: "127.0.0.1:8080", MaxBodyBytes: 32 << 20},
+		Store:   Store{ExpireInterval: Duration(time.Hour)},
+		Log:     Log{Level: "info", Format: "text"},
+	}
+}
+
+// Load reads the file at path over the defaults.
+func Load(path string) (*File, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return Parse(b)
+}
+
+// Parse decodes a configuration over the defaults and validates it.
+func Parse(b []byte) (*File, error) {
+	f := Default()
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(f); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if _, err := f.StoreConfig(); err != nil {
+		return nil, err
+	}
+	if f.HTTP.MaxBodyBytes <= 0 {
+		return nil, fmt.Errorf("config: http.max_body_bytes must be positive")
+	}
+	switch f.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		return nil, fmt.Errorf("config: log.level %q: want debug, info, warn or error", f.Log.Level)
+	}
+	if f.Log.Format != "text" && f.Log.Format != "json" {
+		return nil, fmt.Errorf("config: log.format %q: want text or json", f.Log.Format)
+	}
+	return f, nil
+}
+
+// StoreConfig returns the store's configuration.
+func (f *File) StoreConfig() (store.Config, error) {
+	s := f.Store
+	c := store.Config{
+		Dir: f.DataDir, BlockRecords: s.BlockRecords, BlockAge: time.Duration(s.BlockAge),
+		Partition: time.Duration(s.Partition), SegmentBytes: s.SegmentBytes, MaxPending: s.MaxPending,
+		WALFileSize: s.WALFileBytes, HistoryInterval: time.Duration(s.HistoryInterval), Name: s.Name,
+		ExpireInterval: time.Duration(s.ExpireInterval),
+	}
+	if len(s.Retention) > 0 {
+		c.Retention = map[record.Kind]time.Duration{}
+		for name, d := range s.Retention {
+			k, err := record.ParseKind(name)
+			if err != nil {
+				return c, fmt.Errorf("config: store.retention: %w", err)
+			}
+			c.Retention[k] = time.Duration(d)
+		}
+	}
+	if err := c.Validate(); err != nil {
+		return c, fmt.Errorf("config: %w", err)
+	}
+	return c, nil
+}
+
+// Duration is a time.Duration that YAML writes as "90s", "24h" or "180d".
+type Duration time.Duration
+
+// UnmarshalYAML implements yaml.Unmarshaler.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %w", n.Line, err)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalYAML implements yaml.Marshaler.
+func (d Duration) MarshalYAML() (any, error) { return FormatDuration(time.Duration(d)), nil }
+
+// ParseDuration parses a Go duration or a whole number of days ("180d").
+func ParseDuration(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("bad duration %q: want a number of days like 180d, or a Go duration like 36h", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil || v < 0 {
+		return 0, fmt.Errorf("bad duration %q: want a number of days like 180d, or a Go duration like 36h", s)
+	}
+	return v, nil
+}
+
+// FormatDuration writes whole days as "Nd" and other durations as Go does.
+func FormatDuration(d time.Duration) string {
+	if d > 0 && d%(24*time.Hour) == 0 {
+		return strconv.Itoa(int(d/(24*time.Hour))) + "d"
+	}
+	return d.String()
+}
