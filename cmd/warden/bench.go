@@ -103,4 +103,3 @@ func runPhase(phase string, args []string, dir string) (bench.PhaseResult, error
 	}
 	return res, nil
 }
-

@@ -234,4 +234,3 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) error {
 	}
 	return writeJSON(w, status, h)
 }
-

@@ -188,6 +188,12 @@ func (d *RowDecoder) uvarint() uint64 {
 		d.fail(errors.New("bad uvarint"))
 		return 0
 	}
+	if n > 1 && d.buf[n-1] == 0 {
+		// A trailing zero group adds nothing: only the shortest form is
+		// canonical, so equal records always have equal bytes.
+		d.fail(errors.New("non-minimal uvarint"))
+		return 0
+	}
 	d.buf = d.buf[n:]
 	return v
 }

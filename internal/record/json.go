@@ -106,19 +106,37 @@ func (r *Record) MarshalJSON() ([]byte, error) {
 	return json.Marshal(w)
 }
 
+// UnmarshalJSON implements json.Unmarshaler with the flat form. Unlike
+// ParseJSON it keeps the "id" (a proof bundle carries it) and the receive
+// time as given; it validates like ParseJSON.
+func (r *Record) UnmarshalJSON(b []byte) error {
+	p, id, err := parseJSON(b)
+	if err != nil {
+		return err
+	}
+	*r = *p
+	r.ID = id
+	return nil
+}
+
 // ParseJSON decodes one record in the flat JSON form. It refuses unknown
 // fields, normalizes IPv4-mapped addresses to IPv4, and validates the
 // result. A missing "received" is left zero for the caller to fill in, and
 // an "id" is ignored: the store assigns IDs. Errors name the field.
 func ParseJSON(line []byte) (*Record, error) {
+	r, _, err := parseJSON(line)
+	return r, err
+}
+
+func parseJSON(line []byte) (*Record, ID, error) {
 	var peek struct {
 		Kind *Kind `json:"kind"`
 	}
 	if err := json.Unmarshal(line, &peek); err != nil {
-		return nil, jsonError(err)
+		return nil, ID{}, jsonError(err)
 	}
 	if peek.Kind == nil {
-		return nil, &FieldError{Field: "kind", Reason: "required"}
+		return nil, ID{}, &FieldError{Field: "kind", Reason: "required"}
 	}
 	r := new(Record)
 	r.Init(*peek.Kind)
@@ -126,18 +144,22 @@ func ParseJSON(line []byte) (*Record, error) {
 	dec := json.NewDecoder(bytes.NewReader(line))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(w); err != nil {
-		return nil, jsonError(err)
+		return nil, ID{}, jsonError(err)
 	}
 	if dec.More() {
-		return nil, errors.New("json: more than one value on the line")
+		return nil, ID{}, errors.New("json: more than one value on the line")
 	}
 	h := w.(interface{ header() *jsonHeader }).header()
 	r.EventTime, r.ReceiveTime, r.Source = h.Time, h.Received, h.Source
 	r.normalize()
 	if err := r.validate(r.ReceiveTime.IsZero()); err != nil {
-		return nil, err
+		return nil, ID{}, err
 	}
-	return r, nil
+	var id ID
+	if h.ID != nil {
+		id = *h.ID
+	}
+	return r, id, nil
 }
 
 func jsonError(err error) error {

@@ -80,6 +80,9 @@ func VerifyBundle(b *Bundle, trusted note.Verifier) (Checkpoint, error) {
 		return fail("record encoding", err)
 	}
 	rec.ID = b.ID
+	if rec.Kind != b.ID.Kind {
+		return fail("record id", fmt.Errorf("the encoding is a %s record, the id says %s", rec.Kind, b.ID.Kind))
+	}
 	if b.Record == nil {
 		return fail("record", errors.New("missing"))
 	}

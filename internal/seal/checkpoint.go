@@ -2,6 +2,7 @@ package seal
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -88,38 +90,81 @@ type Keys struct {
 // LogValue implements slog.LogValuer: only the public key is ever logged.
 func (k *Keys) LogValue() slog.Value { return slog.StringValue(k.VerifierKey) }
 
-// LoadOrCreateKeys reads the key pair from dir, or creates it with the
-// given log name. The private key file is readable by the owner only.
+// LoadOrCreateKeys reads the key pair from dir, or creates it for the log
+// named name. The private key file is readable by the owner only. A
+// missing public key is derived from the private one (a crash can come
+// between writing the two); a missing private key beside a public one is
+// an error, since a new key would not verify the old checkpoints.
 func LoadOrCreateKeys(dir, name string) (*Keys, error) {
+	if err := ValidName(name); err != nil {
+		return nil, err
+	}
 	skPath, vkPath := filepath.Join(dir, "checkpoint.key"), filepath.Join(dir, "checkpoint.pub")
 	sk, err := os.ReadFile(skPath)
 	if errors.Is(err, os.ErrNotExist) {
+		if _, err := os.Stat(vkPath); err == nil {
+			return nil, fmt.Errorf("%s is missing but %s exists: restore the private key from its backup", skPath, vkPath)
+		}
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("create key dir: %w", err)
 		}
-		skey, vkey, err := note.GenerateKey(rand.Reader, name)
+		skey, _, err := note.GenerateKey(rand.Reader, name)
 		if err != nil {
 			return nil, fmt.Errorf("generate checkpoint key: %w", err)
 		}
 		if err := writeFileSync(skPath, []byte(skey+"\n"), 0o600); err != nil {
 			return nil, err
 		}
-		if err := writeFileSync(vkPath, []byte(vkey+"\n"), 0o644); err != nil {
-			return nil, err
-		}
 		sk = []byte(skey)
 	} else if err != nil {
 		return nil, fmt.Errorf("read checkpoint key: %w", err)
 	}
-	signer, err := note.NewSigner(strings.TrimSpace(string(sk)))
+	skey := strings.TrimSpace(string(sk))
+	signer, err := note.NewSigner(skey)
 	if err != nil {
 		return nil, fmt.Errorf("parse checkpoint key: %w", err)
 	}
+	if signer.Name() != name {
+		return nil, fmt.Errorf("checkpoint key is for log %q, but this store is %q", signer.Name(), name)
+	}
 	vk, err := os.ReadFile(vkPath)
-	if err != nil {
+	if errors.Is(err, os.ErrNotExist) {
+		vkey, err := verifierKeyOf(skey, name)
+		if err != nil {
+			return nil, err
+		}
+		if err := writeFileSync(vkPath, []byte(vkey+"\n"), 0o644); err != nil {
+			return nil, err
+		}
+		vk = []byte(vkey)
+	} else if err != nil {
 		return nil, fmt.Errorf("read checkpoint verifier key: %w", err)
 	}
 	return ParseVerifierKey(strings.TrimSpace(string(vk)), signer)
+}
+
+// verifierKeyOf derives the public verifier key from a note private key,
+// "PRIVATE+KEY+name+hash+base64(0x01 || Ed25519 seed)".
+func verifierKeyOf(skey, name string) (string, error) {
+	parts := strings.SplitN(skey, "+", 5) // PRIVATE, KEY, name, hash, key (base64 may hold '+')
+	if len(parts) != 5 {
+		return "", errors.New("checkpoint key: not a note private key")
+	}
+	raw, err := base64.StdEncoding.DecodeString(parts[4])
+	if err != nil || len(raw) != 1+ed25519.SeedSize || raw[0] != 1 {
+		return "", errors.New("checkpoint key: not an Ed25519 note key")
+	}
+	pub := ed25519.NewKeyFromSeed(raw[1:]).Public().(ed25519.PublicKey)
+	return note.NewEd25519VerifierKey(name, pub)
+}
+
+// ValidName checks a log name for use as a note key name: not empty, no
+// white space and no plus sign.
+func ValidName(name string) error {
+	if name == "" || strings.ContainsRune(name, '+') || strings.IndexFunc(name, unicode.IsSpace) >= 0 {
+		return fmt.Errorf("log name %q: want a non-empty name without spaces or plus signs", name)
+	}
+	return nil
 }
 
 // ParseVerifierKey parses a public verifier key. If signer is not nil the

@@ -30,6 +30,14 @@ func (t EntryType) String() string {
 	return fmt.Sprintf("entry-type(%d)", uint8(t))
 }
 
+// Decoding limits. maxBlockRecords matches segment.MaxBlockRecords; the
+// retention bound (about 290 years) keeps seconds convertible to a
+// time.Duration.
+const (
+	maxBlockRecords     = 1 << 20
+	maxRetentionSeconds = 1<<63/uint64(time.Second) - 1
+)
+
 // Entry is one leaf of the log: a sealed block, or the removal of a whole
 // segment under the retention policy.
 type Entry struct {
@@ -78,6 +86,9 @@ func (e *Entry) AppendBinary(dst []byte) ([]byte, error) {
 		dst = binary.AppendUvarint(dst, uint64(e.Size))
 		dst = binary.AppendUvarint(dst, e.FirstSeq)
 		dst = binary.AppendUvarint(dst, e.LastSeq)
+		if e.Retention < 0 || e.Retention%time.Second != 0 {
+			return nil, fmt.Errorf("encode expiry entry: retention %s is not a whole number of seconds", e.Retention)
+		}
 		dst = binary.AppendUvarint(dst, uint64(e.Retention/time.Second))
 		dst = binary.AppendUvarint(dst, uint64(len(e.Reason)))
 		dst = append(dst, e.Reason...)
@@ -96,7 +107,12 @@ func DecodeEntry(b []byte) (*Entry, error) {
 	switch e.Type {
 	case EntryBlock:
 		e.Offset, e.Length = int64(d.Uvarint()), int64(d.Uvarint())
-		e.FirstSeq, e.Count = d.Uvarint(), int(d.Uvarint())
+		var count uint64
+		e.FirstSeq, count = d.Uvarint(), d.Uvarint()
+		if count == 0 || count > maxBlockRecords {
+			return nil, fmt.Errorf("decode block entry: record count %d out of range", count)
+		}
+		e.Count = int(count)
 		e.MinTime, e.MaxTime = int64(d.Fixed64()), int64(d.Fixed64())
 		e.MinReceive, e.MaxReceive = int64(d.Fixed64()), int64(d.Fixed64())
 		copy(e.Root[:], d.Take(tlog.HashSize))
@@ -105,7 +121,11 @@ func DecodeEntry(b []byte) (*Entry, error) {
 		copy(e.Digest[:], d.Take(tlog.HashSize))
 		e.Size = int64(d.Uvarint())
 		e.FirstSeq, e.LastSeq = d.Uvarint(), d.Uvarint()
-		e.Retention = time.Duration(d.Uvarint()) * time.Second
+		secs := d.Uvarint()
+		if secs > maxRetentionSeconds {
+			return nil, fmt.Errorf("decode expiry entry: retention of %d seconds out of range", secs)
+		}
+		e.Retention = time.Duration(secs) * time.Second
 		e.Reason = string(d.LenBytes())
 	default:
 		return nil, fmt.Errorf("decode entry: unknown type %d", e.Type)

@@ -3,6 +3,7 @@ package seal
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -15,7 +16,8 @@ import (
 
 // Log is the append-only Merkle log of entries. Its files are "entries"
 // (framed entry encodings, the source of truth) and "hashes" (the tlog
-// stored hashes, derived from the entries and rebuilt from them on open).
+// stored hashes, derived from the entries, checked against them on open
+// and rewritten where they differ).
 type Log struct {
 	dir string
 	ef  *os.File
@@ -64,7 +66,7 @@ func (l *Log) load(epath string, log *slog.Logger, fn func(int64, []byte) error)
 		return nil
 	})
 	var ce *wal.CorruptError
-	if errors.As(err, &ce) {
+	if errors.As(err, &ce) && ce.Torn {
 		log.Warn("log: cutting torn tail", "offset", ce.Offset, "reason", ce.Err)
 		err = nil
 	}
@@ -82,29 +84,49 @@ func (l *Log) load(epath string, log *slog.Logger, fn func(int64, []byte) error)
 			return err
 		}
 	}
-	// Keep the stored hashes of the longest prefix of entries whose hashes
-	// are complete, then recompute the rest.
-	st, err := l.hf.Stat()
+	// The hashes file is only a cache of what the entries determine:
+	// recompute it and rewrite whatever differs, so a damaged cache can
+	// neither stop the store nor produce wrong proofs.
+	var want []tlog.Hash
+	rd := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(idx))
+		for i, x := range idx {
+			out[i] = want[x]
+		}
+		return out, nil
+	})
+	for i, e := range entries {
+		hs, err := tlog.StoredHashes(int64(i), e, rd)
+		if err != nil {
+			return fmt.Errorf("compute stored hashes: %w", err)
+		}
+		want = append(want, hs...)
+	}
+	have, err := io.ReadAll(io.NewSectionReader(l.hf, 0, 1<<62))
 	if err != nil {
-		return fmt.Errorf("stat log hashes: %w", err)
+		return fmt.Errorf("read log hashes: %w", err)
 	}
-	have := st.Size() / tlog.HashSize
-	k := int64(len(entries))
-	for k > 0 && tlog.StoredHashCount(k) > have {
-		k--
+	same := 0
+	for same < len(want) && (same+1)*tlog.HashSize <= len(have) && tlog.Hash(have[same*tlog.HashSize:]) == want[same] {
+		same++
 	}
-	if err := l.hf.Truncate(tlog.StoredHashCount(k) * tlog.HashSize); err != nil {
+	if same < len(want) && (same+1)*tlog.HashSize <= len(have) {
+		log.Warn("log: hashes file differs from the entries; rebuilding it", "from_hash", same)
+	}
+	if err := l.hf.Truncate(int64(same) * tlog.HashSize); err != nil {
 		return fmt.Errorf("truncate log hashes: %w", err)
 	}
-	if _, err := l.hf.Seek(tlog.StoredHashCount(k)*tlog.HashSize, 0); err != nil {
+	l.buf = l.buf[:0]
+	for _, h := range want[same:] {
+		l.buf = append(l.buf, h[:]...)
+	}
+	if _, err := l.hf.WriteAt(l.buf, int64(same)*tlog.HashSize); err != nil {
+		return fmt.Errorf("write log hashes: %w", err)
+	}
+	if _, err := l.hf.Seek(int64(len(want))*tlog.HashSize, 0); err != nil {
 		return fmt.Errorf("seek log hashes: %w", err)
 	}
-	l.n = k
-	for _, e := range entries[k:] {
-		if err := l.appendHashes(e); err != nil {
-			return err
-		}
-	}
+	l.n = int64(len(entries))
 	return errors.Join(l.ef.Sync(), l.hf.Sync())
 }
 

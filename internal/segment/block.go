@@ -165,7 +165,7 @@ func (e *Encoder) appendCompressed(dst []byte, enc byte, raw []byte) []byte {
 
 func appendHeader(dst []byte, h *Header) []byte {
 	dst = append(dst, blockMagic[:]...)
-	dst = append(dst, blockVersion, byte(h.Kind))
+	dst = append(dst, blockVersion, byte(h.Kind), record.SchemaVersion)
 	dst = binary.AppendUvarint(dst, uint64(h.Count))
 	dst = binary.AppendUvarint(dst, h.FirstSeq)
 	for _, t := range []int64{h.MinTime, h.MaxTime, h.MinReceive, h.MaxReceive} {
@@ -200,7 +200,7 @@ func corrupt(format string, args ...any) error {
 
 // DecodeHeader parses the header of a block frame. It reads no column data.
 func DecodeHeader(frame []byte) (*Header, error) {
-	if len(frame) < 6 || [4]byte(frame[:4]) != blockMagic {
+	if len(frame) < 7 || [4]byte(frame[:4]) != blockMagic {
 		return nil, corrupt("bad magic")
 	}
 	if frame[4] != blockVersion {
@@ -210,7 +210,12 @@ func DecodeHeader(frame []byte) (*Header, error) {
 	if !h.Kind.Valid() {
 		return nil, corrupt("unknown kind %d", frame[5])
 	}
-	d := record.NewRowDecoder(frame[6:])
+	// The records' visit order, and so the columns, depend on the schema;
+	// a block of another schema needs the decoder of that schema.
+	if frame[6] != record.SchemaVersion {
+		return nil, corrupt("records of schema version %d; this Warden reads version %d", frame[6], record.SchemaVersion)
+	}
+	d := record.NewRowDecoder(frame[7:])
 	n := d.Uvarint()
 	if n == 0 || n > MaxBlockRecords {
 		return nil, corrupt("record count %d out of range", n)

@@ -57,6 +57,9 @@ func OpenWriter(path string) (*Writer, error) {
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("%s: %w", path, err), f.Close())
 	}
+	if !kind.Valid() {
+		return nil, errors.Join(fmt.Errorf("%s: segment of unknown kind %d", path, kind), f.Close())
+	}
 	end, err := f.Seek(0, io.SeekEnd)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("seek segment: %w", err), f.Close())

@@ -36,9 +36,10 @@ type Config struct {
 	// SegmentBytes starts a new segment file within a partition once the
 	// current one is this large. Default 1 GiB.
 	SegmentBytes int64
-	// Retention is the time each kind is kept, counted from the end of a
-	// segment's partition. Missing kinds get DefaultRetention; less than
-	// MinRetention is refused.
+	// Retention is the time each kind is kept. A segment is removed once
+	// its newest block was sealed longer ago than that, so every record is
+	// kept at least that long after it arrived. Missing kinds get
+	// DefaultRetention; less than MinRetention is refused.
 	Retention map[record.Kind]time.Duration
 	// MaxPending bounds the records accepted but not yet sealed; past it
 	// Append returns ErrBackpressure. Default 4 blocks' worth: enough to

@@ -206,7 +206,8 @@ func (s *Store) loadName() (string, error) {
 	path := filepath.Join(s.dir, "NAME")
 	b, err := os.ReadFile(path)
 	if err == nil {
-		return strings.TrimSpace(string(b)), nil
+		name := strings.TrimSpace(string(b))
+		return name, seal.ValidName(name)
 	}
 	if !errors.Is(err, os.ErrNotExist) {
 		return "", fmt.Errorf("read store name: %w", err)
@@ -219,8 +220,8 @@ func (s *Store) loadName() (string, error) {
 		}
 		name = "warden/" + hex.EncodeToString(r[:])
 	}
-	if strings.ContainsAny(name, " +\n\t") {
-		return "", fmt.Errorf("store name %q: no spaces or plus signs", name)
+	if err := seal.ValidName(name); err != nil {
+		return "", err
 	}
 	return name, seal.WriteFileAtomic(path, []byte(name+"\n"), 0o644)
 }

@@ -32,7 +32,7 @@ func (c *clock) Add(d time.Duration) {
 
 func openTest(t *testing.T, dir string, mod func(*Config)) *Store {
 	t.Helper()
-	cfg := Config{Dir: dir, BlockRecords: 1000, BlockAge: time.Hour}
+	cfg := Config{Dir: dir, BlockRecords: 1000, BlockAge: time.Hour, MaxPending: 100000}
 	if mod != nil {
 		mod(&cfg)
 	}
@@ -40,6 +40,7 @@ func openTest(t *testing.T, dir string, mod func(*Config)) *Store {
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
+	t.Cleanup(func() { s.Close() }) // for tests that stop early; a second Close is harmless
 	return s
 }
 

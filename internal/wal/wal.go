@@ -51,15 +51,22 @@ func (p Pos) Less(q Pos) bool {
 	return p.File < q.File || (p.File == q.File && p.Offset < q.Offset)
 }
 
-// CorruptError locates a damaged frame that is not a torn tail.
+// CorruptError locates a damaged frame.
 type CorruptError struct {
 	File   string
 	Offset int64
 	Err    error
+	// Torn is set when no whole valid frame follows the bad one, so the
+	// damage can be the last write torn by a crash. Otherwise frames after
+	// it would be lost by cutting, and nothing may cut them silently.
+	Torn bool
 }
 
 func (e *CorruptError) Error() string {
-	return fmt.Sprintf("wal %s at offset %d: %v", e.File, e.Offset, e.Err)
+	if e.Torn {
+		return fmt.Sprintf("%s at offset %d: torn write: %v", e.File, e.Offset, e.Err)
+	}
+	return fmt.Sprintf("%s at offset %d: %v, with valid data after it: the file is damaged", e.File, e.Offset, e.Err)
 }
 
 // Unwrap returns the cause.
@@ -106,7 +113,7 @@ func Open(dir string, fileSize int64, log *slog.Logger) (*WAL, error) {
 	last := files[len(files)-1]
 	end, err := ScanFile(w.path(last), nil)
 	var ce *CorruptError
-	if errors.As(err, &ce) {
+	if errors.As(err, &ce) && ce.Torn {
 		log.Warn("wal: cutting torn tail", "file", ce.File, "offset", ce.Offset, "reason", ce.Err)
 		err = nil
 	}
@@ -189,7 +196,7 @@ func (w *WAL) Replay(fn func(payload []byte, end Pos) error) error {
 	for i, n := range files {
 		_, err := ScanFile(w.path(n), func(p []byte, off int64) error { return fn(p, Pos{File: n, Offset: off}) })
 		var ce *CorruptError
-		if errors.As(err, &ce) && i == len(files)-1 {
+		if errors.As(err, &ce) && ce.Torn && i == len(files)-1 {
 			err = nil // Open already cut it; a concurrent writer cannot exist yet
 		}
 		if err != nil {
@@ -208,36 +215,75 @@ func ScanFile(path string, fn func([]byte, int64) error) (int64, error) {
 		return 0, fmt.Errorf("open wal file: %w", err)
 	}
 	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return 0, fmt.Errorf("stat wal file: %w", err)
+	}
+	size := st.Size()
 	r := bufio.NewReaderSize(f, 1<<20)
 	var off int64
 	var hdr [headerSize]byte
 	var payload []byte
+	bad := func(err error) (int64, error) {
+		return off, &CorruptError{File: path, Offset: off, Err: err, Torn: !validFrameAfter(f, off+1, size)}
+	}
 	for {
 		if _, err := io.ReadFull(r, hdr[:]); err != nil {
 			if err == io.EOF {
 				return off, nil
 			}
-			return off, &CorruptError{File: path, Offset: off, Err: fmt.Errorf("torn frame header: %w", err)}
+			return bad(fmt.Errorf("frame header: %w", err))
 		}
 		n := binary.LittleEndian.Uint32(hdr[:4])
 		sum := binary.LittleEndian.Uint32(hdr[4:])
 		if n == 0 || n > MaxPayload {
-			return off, &CorruptError{File: path, Offset: off, Err: fmt.Errorf("bad frame length %d", n)}
+			return bad(fmt.Errorf("bad frame length %d", n))
+		}
+		end := off + headerSize + int64(n)
+		if end > size {
+			return bad(fmt.Errorf("frame of %d bytes runs past the end of the file", n))
 		}
 		payload = slices.Grow(payload[:0], int(n))[:n]
 		if _, err := io.ReadFull(r, payload); err != nil {
-			return off, &CorruptError{File: path, Offset: off, Err: fmt.Errorf("torn frame: %w", err)}
+			return off, fmt.Errorf("read wal file: %w", err)
 		}
 		if crc32.Checksum(payload, castagnoli) != sum {
-			return off, &CorruptError{File: path, Offset: off, Err: errors.New("frame checksum mismatch")}
+			return bad(errors.New("frame checksum mismatch"))
 		}
-		off += headerSize + int64(n)
+		off = end
 		if fn != nil {
 			if err := fn(payload, off); err != nil {
 				return off, err
 			}
 		}
 	}
+}
+
+// validFrameAfter reports whether a whole frame with a matching checksum
+// starts anywhere in f between from and size. Random bytes rarely hold a
+// plausible length, so few checksums are computed; past maxSearch bytes of
+// them it answers true, the cautious answer.
+func validFrameAfter(f *os.File, from, size int64) bool {
+	const maxSearch = 256 << 20
+	b := make([]byte, size-from)
+	if n, _ := f.ReadAt(b, from); int64(n) != size-from {
+		return true
+	}
+	var searched int64
+	for p := 0; p+headerSize <= len(b); p++ {
+		n := int64(binary.LittleEndian.Uint32(b[p:]))
+		if n == 0 || n > MaxPayload || int64(p)+headerSize+n > int64(len(b)) {
+			continue
+		}
+		if searched += n; searched > maxSearch {
+			return true
+		}
+		payload := b[p+headerSize : int64(p)+headerSize+n]
+		if crc32.Checksum(payload, castagnoli) == binary.LittleEndian.Uint32(b[p+4:]) {
+			return true
+		}
+	}
+	return false
 }
 
 // Append writes one frame whose payload is the concatenation of parts and
