@@ -128,7 +128,8 @@ func DecodeFields(b []byte) ([]Field, error) {
 	}
 	for i := range fs {
 		fs[i].Name = string(d.bytes())
-		fs[i].Value = d.bytes()
+		// Copy: callers keep records beyond the life of the input buffer.
+		fs[i].Value = append([]byte(nil), d.bytes()...)
 	}
 	if d.err == nil && len(d.buf) != 0 {
 		d.err = fmt.Errorf("%d trailing bytes", len(d.buf))

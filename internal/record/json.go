@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strings"
 	"time"
 )
 
@@ -165,7 +166,10 @@ func parseJSON(line []byte) (*Record, ID, error) {
 func jsonError(err error) error {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) && te.Field != "" {
-		return &FieldError{Field: te.Field, Reason: "want " + te.Type.String() + ", got JSON " + te.Value}
+		// te.Field is a Go path through the wrapper ("NAT.inside_port",
+		// "jsonHeader.source"); the JSON name is its last element.
+		field := te.Field[strings.LastIndexByte(te.Field, '.')+1:]
+		return &FieldError{Field: field, Reason: "want " + te.Type.String() + ", got JSON " + te.Value}
 	}
 	return fmt.Errorf("json: %w", err)
 }

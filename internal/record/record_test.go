@@ -311,9 +311,6 @@ func TestDecodeCanonicalCopies(t *testing.T) {
 	// Bytes fields are documented as copies: a decoded record must not
 	// change when the caller reuses its input buffer.
 	for _, r := range fullRecords() {
-		if r.Kind == record.KindRegistration {
-			continue // see TestDecodeCanonicalRegistrationAliasing in the report
-		}
 		t.Run(r.Kind.String(), func(t *testing.T) {
 			b := record.AppendCanonical(nil, r)
 			got, err := record.DecodeCanonical(b)
@@ -701,12 +698,9 @@ func TestParseJSONNormalizesMapped(t *testing.T) {
 }
 
 func TestParseJSONErrors(t *testing.T) {
-	// typeErr asks for a *FieldError whose Field is not checked, only
-	// that the message names the JSON field. For a wrong JSON type,
-	// encoding/json reports the Go path ("NAT.inside_port",
-	// "jsonHeader.source") rather than the JSON name; see
-	// TestParseJSONTypeErrorField in the review notes.
-	const typeErr = "\x00any"
+	// typeErr asks for a *FieldError whose Field is the JSON name given
+	// as want: a wrong JSON type must name the field as the sender wrote it.
+	const typeErr = "\x00type"
 	tests := []struct {
 		name  string
 		line  string
@@ -771,6 +765,8 @@ func TestParseJSONErrors(t *testing.T) {
 			switch {
 			case tt.field != "" && !ok:
 				t.Errorf("ParseJSON(%s) = %v, want a *FieldError for %q", tt.line, err, tt.field)
+			case tt.field == typeErr && fe.Field != tt.want:
+				t.Errorf("ParseJSON(%s) = %v, field %q, want field %q", tt.line, err, fe.Field, tt.want)
 			case tt.field != "" && tt.field != typeErr && fe.Field != tt.field:
 				t.Errorf("ParseJSON(%s) = %v, field %q, want field %q", tt.line, err, fe.Field, tt.field)
 			}
@@ -813,6 +809,30 @@ func TestJSONRoundTrip(t *testing.T) {
 				t.Errorf("json.Marshal(r) = %s, %v, want %s", b2, err, b)
 			}
 		})
+	}
+}
+
+func TestUnmarshalJSON(t *testing.T) {
+	// Unlike ParseJSON, UnmarshalJSON keeps the id, as proof bundles need.
+	for i, r := range fullRecords() {
+		t.Run(r.Kind.String(), func(t *testing.T) {
+			r.ID = record.ID{Kind: r.Kind, Seq: uint64(1000 + i)}
+			b, err := json.Marshal(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got record.Record
+			if err := json.Unmarshal(b, &got); err != nil {
+				t.Fatalf("json.Unmarshal(%s) = %v", b, err)
+			}
+			if diff := cmp.Diff(r, &got, cmpOpts); diff != "" {
+				t.Errorf("json.Unmarshal(json.Marshal(r)) differs (-want +got):\n%s", diff)
+			}
+		})
+	}
+	var got record.Record
+	if err := json.Unmarshal([]byte(`{"kind":"raw","time":"2026-11-01T02:00:00Z","source":"s"}`), &got); err == nil {
+		t.Errorf("json.Unmarshal(raw record without reason) = nil error, want error")
 	}
 }
 

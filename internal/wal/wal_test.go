@@ -179,6 +179,40 @@ func TestAppendErrors(t *testing.T) {
 	}
 }
 
+func TestAppendParts(t *testing.T) {
+	dir := t.TempDir()
+	w := openWAL(t, dir, 0)
+	// A frame's payload is its parts concatenated; empty parts add nothing.
+	p1, err := w.Append([]byte("head|"), nil, []byte("body\x00"), []byte{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2, err := w.Append([]byte("single"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Append(nil, []byte{}); err == nil {
+		t.Errorf("Append(only empty parts) = nil error, want error")
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	w = openWAL(t, dir, 0)
+	defer w.Close()
+	want := []frame{{"head|body\x00", p1}, {"single", p2}}
+	if diff := cmp.Diff(want, replayAll(t, w)); diff != "" {
+		t.Errorf("Replay() differs (-want +got):\n%s", diff)
+	}
+	// The frame is exactly AppendFrame of the joined payload.
+	data, err := os.ReadFile(walFiles(t, dir)[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if frame := wal.AppendFrame(nil, []byte("head|body\x00")); !bytes.HasPrefix(data, frame) {
+		t.Errorf("file starts %x, want %x", data[:min(len(data), len(frame))], frame)
+	}
+}
+
 func TestSync(t *testing.T) {
 	w := openWAL(t, t.TempDir(), 0)
 	defer w.Close()
@@ -427,6 +461,40 @@ func TestTornTail(t *testing.T) {
 	})
 }
 
+func TestOpenRefusesDamagedLastFile(t *testing.T) {
+	// Damage followed by whole frames is not a torn write: cutting it
+	// would lose acknowledged frames, so Open refuses and leaves the file.
+	src, frames, _ := buildLog(t)
+	secondStart := frames[2].End.Offset // file 2: frames 2, 3 and 4
+	for _, off := range []int64{secondStart, secondStart + 3, secondStart + 4, secondStart + 9} {
+		t.Run(fmt.Sprint("flip ", off), func(t *testing.T) {
+			dir := copyLog(t, src)
+			path := walFiles(t, dir)[1]
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := bytes.Clone(data)
+			b[off] ^= 0x55
+			if err := os.WriteFile(path, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			w, err := wal.Open(dir, 0, discard)
+			if err == nil {
+				w.Close()
+				t.Fatalf("Open(damaged before whole frames) = nil error, want error")
+			}
+			ce, ok := errors.AsType[*wal.CorruptError](err)
+			if !ok || ce.Torn || ce.File != path || ce.Offset != secondStart {
+				t.Errorf("Open() = %v, want a *CorruptError at %s offset %d, not torn", err, path, secondStart)
+			}
+			if got, err := os.ReadFile(path); err != nil || !bytes.Equal(got, b) {
+				t.Errorf("Open changed the damaged file (%v)", err)
+			}
+		})
+	}
+}
+
 func TestCorruptNonLastFile(t *testing.T) {
 	src, frames, _ := buildLog(t)
 	first := walFiles(t, src)[0]
@@ -503,9 +571,8 @@ func TestReplayStopsOnError(t *testing.T) {
 func TestRemoveBefore(t *testing.T) {
 	dir := t.TempDir()
 	w := openWAL(t, dir, 0)
-	var frames []frame
 	for i := range 4 {
-		frames = append(frames, appendAll(t, w, [][]byte{payload(i)})...)
+		appendAll(t, w, [][]byte{payload(i)})
 		if _, err := w.Rotate(true); err != nil {
 			t.Fatal(err)
 		}

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/warden-ops/warden/internal/record"
+	"github.com/warden-ops/warden/internal/store"
+	"github.com/warden-ops/warden/internal/synth"
+)
+
+func makeStore(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	st, err := store.Open(store.Config{Dir: dir, BlockRecords: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := synth.NewCGNAT(synth.DefaultCGNAT)
+	recs := make([]*record.Record, 1200)
+	for i := range recs {
+		recs[i] = g.Next()
+	}
+	if _, err := st.Append(recs); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestProofCommands(t *testing.T) {
+	dir := makeStore(t)
+	bundle := filepath.Join(t.TempDir(), "nat-777.json")
+	if out, err := runCmd(t, "proof", "-data", dir, "-o", bundle, "nat:777"); err != nil {
+		t.Fatalf("warden proof: %v\n%s", err, out)
+	}
+	key, _ := os.ReadFile(filepath.Join(dir, "keys", "checkpoint.pub"))
+	out, err := runCmd(t, "verify-proof", "-key", strings.TrimSpace(string(key)), bundle)
+	if err != nil || !strings.Contains(out, "OK: nat:777") {
+		t.Fatalf("warden verify-proof = %v, %q; want OK", err, out)
+	}
+	out, err = runCmd(t, "verify-proof", bundle)
+	if err != nil || !strings.Contains(out, "bundle's own key") {
+		t.Errorf("verify-proof without -key = %v, %q; want OK with a note about the key", err, out)
+	}
+	// One altered byte anywhere that matters fails with a message that
+	// names the broken link.
+	data, _ := os.ReadFile(bundle)
+	for _, c := range []struct{ from, to, want string }{
+		{`"index": 276`, `"index": 275`, "record id"},
+		{`"inside_port": `, `"inside_port": 1`, "record"},
+		{`"log_index": 1`, `"log_index": 0`, "entry in log"},
+	} {
+		bad := strings.Replace(string(data), c.from, c.to, 1)
+		if bad == string(data) {
+			t.Fatalf("bundle has no %q to alter:\n%s", c.from, data)
+		}
+		path := filepath.Join(t.TempDir(), "bad.json")
+		os.WriteFile(path, []byte(bad), 0o600)
+		out, err := runCmd(t, "verify-proof", path)
+		var ee exitError
+		if !errors.As(err, &ee) || ee != 1 || !strings.Contains(out, "FAILED") || !strings.Contains(out, c.want) {
+			t.Errorf("verify-proof(%s -> %s) = %v, %q; want FAILED naming %q", c.from, c.to, err, out, c.want)
+		}
+	}
+}
+
+func TestVerifyCommand(t *testing.T) {
+	dir := makeStore(t)
+	out, err := runCmd(t, "verify", "-data", dir)
+	if err != nil || !strings.Contains(out, "OK: verified") || !strings.Contains(out, "1200 records") {
+		t.Fatalf("warden verify = %v, %q", err, out)
+	}
+	cp := filepath.Join(t.TempDir(), "cp")
+	b, _ := os.ReadFile(filepath.Join(dir, "log", "checkpoint"))
+	os.WriteFile(cp, b, 0o600)
+	if out, err := runCmd(t, "verify", "-data", dir, "-checkpoint", cp); err != nil {
+		t.Fatalf("warden verify -checkpoint = %v, %q", err, out)
+	}
+	segs, _ := filepath.Glob(filepath.Join(dir, "segments", "nat", "*.seg"))
+	os.Remove(segs[0])
+	out, err = runCmd(t, "verify", "-data", dir)
+	var ee exitError
+	if !errors.As(err, &ee) || ee != 1 || !strings.Contains(out, "FAIL deleted") {
+		t.Errorf("warden verify after deleting a segment = %v, %q; want exit 1 and FAIL deleted", err, out)
+	}
+}
