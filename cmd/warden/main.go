@@ -86,15 +86,25 @@ func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// parse parses args, turning -h into a clean exit.
+// parse parses args, turning -h into a clean exit. Flags may come before
+// or after the positional arguments ("proof nat:7 -o f" works); the
+// positional ones are left in fs.Args().
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitError(0)
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return exitError(0)
+			}
+			return exitError(2)
 		}
-		return exitError(2)
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
-	return nil
+	return fs.Parse(append([]string{"--"}, pos...))
 }
 
 // loadConfig reads the configuration file, or the defaults if path is "".

@@ -61,11 +61,16 @@ type Log struct {
 
 // Default returns the configuration used when no file is given.
 func Default() *File {
+	d := store.Defaults()
 	return &File{
 		DataDir: "./warden-data",
 		HTTP:    HTTP{Listen: "127.0.0.1:8080", MaxBodyBytes: 32 << 20},
-		Store:   Store{ExpireInterval: Duration(time.Hour)},
-		Log:     Log{Level: "info", Format: "text"},
+		Store: Store{
+			BlockRecords: d.BlockRecords, BlockAge: Duration(d.BlockAge), Partition: Duration(d.Partition),
+			SegmentBytes: d.SegmentBytes, MaxPending: d.MaxPending, WALFileBytes: d.WALFileSize,
+			HistoryInterval: Duration(d.HistoryInterval), ExpireInterval: Duration(d.ExpireInterval),
+		},
+		Log: Log{Level: "info", Format: "text"},
 	}
 }
 

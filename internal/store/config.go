@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/warden-ops/warden/internal/record"
+	"github.com/warden-ops/warden/internal/wal"
 )
 
 // Retention limits. Order 82 art. 13 requires records to be kept for at
@@ -91,6 +92,14 @@ func (c *Config) Validate() error {
 	return nil
 }
 
+// Defaults returns the configuration whose every field holds the value
+// that zero stands for, for documentation and configuration files.
+func Defaults() Config {
+	d := (&Config{}).withDefaults()
+	d.Now, d.Logger = nil, nil
+	return d
+}
+
 func (c *Config) withDefaults() Config {
 	d := *c
 	if d.BlockRecords == 0 {
@@ -104,6 +113,9 @@ func (c *Config) withDefaults() Config {
 	}
 	if d.SegmentBytes == 0 {
 		d.SegmentBytes = 1 << 30
+	}
+	if d.WALFileSize == 0 {
+		d.WALFileSize = wal.DefaultFileSize
 	}
 	if d.MaxPending == 0 {
 		d.MaxPending = 4 * d.BlockRecords
