@@ -18,6 +18,32 @@ func AppendCanonical(dst []byte, r *Record) []byte {
 	return e.buf
 }
 
+// Appender appends canonical encodings and flow keys like AppendCanonical
+// and AppendFlowKey, without allocating a visitor per call. The zero value
+// is ready; an Appender is not safe for concurrent use.
+type Appender struct {
+	row  rowEncoder
+	flow flowEncoder
+}
+
+// Canonical appends r's canonical encoding to dst.
+func (a *Appender) Canonical(dst []byte, r *Record) []byte {
+	a.row.buf = append(dst, SchemaVersion, byte(r.Kind))
+	r.Visit(&a.row)
+	b := a.row.buf
+	a.row.buf = nil
+	return b
+}
+
+// FlowKey appends r's flow key to dst.
+func (a *Appender) FlowKey(dst []byte, r *Record) []byte {
+	a.flow = flowEncoder{start: FlowStart(r.Kind), rowEncoder: rowEncoder{buf: dst}}
+	r.Visit(&a.flow)
+	b := a.flow.buf
+	a.flow.buf = nil
+	return b
+}
+
 // DecodeCanonical decodes one record encoded by [AppendCanonical]. It
 // rejects unknown versions and kinds, short input and trailing bytes.
 func DecodeCanonical(b []byte) (*Record, error) {

@@ -150,6 +150,11 @@ const (
 	KeyInsideAddr  Key = 2
 	KeyPort        Key = 3
 	KeyAccount     Key = 4
+	// KeyOutsideEndpoint is derived, not declared by a field: the outside
+	// address and port of a record that has both, as 16 address bytes and
+	// 2 port bytes. A public address and port together are what a
+	// trace-back asks for; either alone matches most blocks.
+	KeyOutsideEndpoint Key = 5
 )
 
 // Visitor reads or writes a record's fields in canonical order. Each method
@@ -199,6 +204,86 @@ func (r *Record) Visit(v Visitor) {
 	}
 }
 
+// headerFields is the number of common fields Visit walks before the body.
+const headerFields = 3
+
+// FlowStart returns the index, in visit order, of the first field of kind
+// k's flow: the fields that the records of one flow (a NAT mapping's create
+// and delete, a session's start, interims and stop) all share, up to the
+// last field. Blocks store such fields once per flow. Zero means the kind
+// has no flows.
+func FlowStart(k Kind) int {
+	switch k {
+	case KindNAT:
+		return headerFields + 1 // after the event
+	case KindSession:
+		return headerFields + 4 // after the event, counters and cause
+	}
+	return 0
+}
+
+// AppendFlowKey appends the canonical encoding of r's flow fields (from
+// FlowStart on) to dst. Two records of a flow have equal keys.
+func AppendFlowKey(dst []byte, r *Record) []byte {
+	e := flowEncoder{start: FlowStart(r.Kind), rowEncoder: rowEncoder{buf: dst}}
+	r.Visit(&e)
+	return e.buf
+}
+
+// flowEncoder is a rowEncoder that skips the first start fields.
+type flowEncoder struct {
+	rowEncoder
+	start, i int
+}
+
+func (e *flowEncoder) skip() bool { e.i++; return e.i <= e.start }
+
+func (e *flowEncoder) Uint8(p *uint8) {
+	if !e.skip() {
+		e.rowEncoder.Uint8(p)
+	}
+}
+func (e *flowEncoder) Uint16(p *uint16, k Key) {
+	if !e.skip() {
+		e.rowEncoder.Uint16(p, k)
+	}
+}
+func (e *flowEncoder) Uint64(p *uint64) {
+	if !e.skip() {
+		e.rowEncoder.Uint64(p)
+	}
+}
+func (e *flowEncoder) Time(p *time.Time) {
+	if !e.skip() {
+		e.rowEncoder.Time(p)
+	}
+}
+func (e *flowEncoder) String(p *string, k Key) {
+	if !e.skip() {
+		e.rowEncoder.String(p, k)
+	}
+}
+func (e *flowEncoder) Bytes(p *[]byte) {
+	if !e.skip() {
+		e.rowEncoder.Bytes(p)
+	}
+}
+func (e *flowEncoder) Addr(p *netip.Addr, k Key) {
+	if !e.skip() {
+		e.rowEncoder.Addr(p, k)
+	}
+}
+func (e *flowEncoder) Prefix(p *netip.Prefix) {
+	if !e.skip() {
+		e.rowEncoder.Prefix(p)
+	}
+}
+func (e *flowEncoder) Fields(p *[]Field) {
+	if !e.skip() {
+		e.rowEncoder.Fields(p)
+	}
+}
+
 // Init sets r.Kind to k and allocates an empty body for it, clearing the
 // others.
 func (r *Record) Init(k Kind) {
@@ -223,8 +308,14 @@ func (r *Record) Init(k Kind) {
 	}
 }
 
+// The fields that change over a session's life (event, counters, cause)
+// come first; the rest, which start, interim and stop records share, form
+// the flow (see FlowStart).
 func (s *Session) visit(v Visitor) {
 	v.Uint8((*uint8)(&s.Event))
+	v.Uint64(&s.InputOctets)
+	v.Uint64(&s.OutputOctets)
+	v.String(&s.TerminateCause, KeyNone)
 	v.String(&s.Account, KeyAccount)
 	v.String(&s.CallingStationID, KeyNone)
 	v.Addr(&s.Addr, KeyInsideAddr)
@@ -233,9 +324,6 @@ func (s *Session) visit(v Visitor) {
 	v.Addr(&s.NASAddr, KeyNone)
 	v.String(&s.NASPortID, KeyNone)
 	v.String(&s.SessionID, KeyNone)
-	v.Uint64(&s.InputOctets)
-	v.Uint64(&s.OutputOctets)
-	v.String(&s.TerminateCause, KeyNone)
 }
 
 func (n *NAT) visit(v Visitor) {

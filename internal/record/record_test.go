@@ -262,14 +262,16 @@ func header(k record.Kind) []byte {
 
 func badAddrLen() []byte {
 	b := header(record.KindSession)
-	b = append(b, byte(record.SessionStart), 1, 'a', 0) // event, account, calling station
-	return append(b, 5, 1, 2, 3, 4, 5)                  // addr
+	b = append(b, byte(record.SessionStart), 0, 0, 0) // event, input and output octets, cause
+	b = append(b, 1, 'a', 0)                          // account, calling station
+	return append(b, 5, 1, 2, 3, 4, 5)                // addr
 }
 
 func badPrefixLen() []byte {
 	b := header(record.KindSession)
-	b = append(b, byte(record.SessionStart), 1, 'a', 0, 0) // event, account, calling station, addr
-	return append(b, 4, 10, 0, 0, 0, 33)                   // ipv6 prefix: 10.0.0.0/33
+	b = append(b, byte(record.SessionStart), 0, 0, 0) // event, input and output octets, cause
+	b = append(b, 1, 'a', 0, 0)                       // account, calling station, addr
+	return append(b, 4, 10, 0, 0, 0, 33)              // ipv6 prefix: 10.0.0.0/33
 }
 
 func stringTooLong() []byte {

@@ -49,6 +49,9 @@ type Header struct {
 	// 1<<GroupShift records.
 	GroupShift uint8
 	Groups     []tlog.Hash
+	// FlowStart is record.FlowStart of the kind when the block stores
+	// each flow's fields once, zero otherwise.
+	FlowStart uint8
 	// Filters has one entry per key class present in the block.
 	Filters []*Filter
 	// BodyOffset is where the column data starts in the frame.
@@ -75,6 +78,41 @@ type Encoder struct {
 	stack   []tlog.Hash
 	canon   []byte
 	raw     []byte
+	flows   flowIndex
+	refs    []uint64
+	app     record.Appender
+}
+
+// flowIndex finds the latest earlier record of a block with the same flow
+// key. Keys live in one arena and the map holds their hashes, so indexing a
+// record allocates nothing.
+type flowIndex struct {
+	byHash map[uint64]int32 // key hash -> latest row
+	keys   []byte
+	offs   []int // row i's key is keys[offs[i]:offs[i+1]]
+}
+
+func (f *flowIndex) reset() {
+	if f.byHash == nil {
+		f.byHash = make(map[uint64]int32, 1<<16)
+	}
+	clear(f.byHash)
+	f.keys, f.offs = f.keys[:0], append(f.offs[:0], 0)
+}
+
+// add records row i's key (appended to f.keys by the caller, from
+// f.offs[i]) and returns the distance back to the latest earlier row with
+// the same key, or 0.
+func (f *flowIndex) add(i int) int {
+	key := f.keys[f.offs[i]:]
+	h := KeyHash(0, key)
+	ref := 0
+	if j, ok := f.byHash[h]; ok && string(f.keys[f.offs[j]:f.offs[j+1]]) == string(key) {
+		ref = i - int(j)
+	}
+	f.byHash[h] = int32(i)
+	f.offs = append(f.offs, len(f.keys))
+	return ref
 }
 
 // NewEncoder returns an encoder compressing columns with zstd at level.
@@ -111,6 +149,10 @@ func (e *Encoder) Encode(dst []byte, firstSeq uint64, recs []*record.Record, lea
 		e.filters[i].reset()
 	}
 	e.leaves = e.leaves[:0]
+	fs := record.FlowStart(h.Kind)
+	h.FlowStart, e.w.flowStart = uint8(fs), fs
+	e.refs = e.refs[:0]
+	e.flows.reset()
 	for i, r := range recs {
 		if r.Kind != h.Kind {
 			return nil, nil, fmt.Errorf("encode block: %s record in a %s block", r.Kind, h.Kind)
@@ -119,13 +161,20 @@ func (e *Encoder) Encode(dst []byte, firstSeq uint64, recs []*record.Record, lea
 		h.MinTime, h.MaxTime = min(h.MinTime, et), max(h.MaxTime, et)
 		h.MinReceive, h.MaxReceive = min(h.MinReceive, rt), max(h.MaxReceive, rt)
 		if leaves == nil {
-			e.canon = record.AppendCanonical(append(e.canon[:0], 0), r)
+			e.canon = e.app.Canonical(append(e.canon[:0], 0), r)
 			e.leaves = append(e.leaves, leafHash(e.canon))
 		} else {
 			e.leaves = append(e.leaves, leaves[i])
 		}
-		e.w.i = 0
+		ref := 0
+		if fs > 0 {
+			e.flows.keys = e.app.FlowKey(e.flows.keys, r)
+			ref = e.flows.add(i)
+			e.refs = append(e.refs, uint64(ref))
+		}
+		e.w.startRecord(ref != 0)
 		r.Visit(&e.w)
+		e.w.endRecord()
 	}
 	h.Groups = groupRoots(nil, e.leaves, h.GroupShift, e.stack)
 	h.Root = treeHash(h.Groups, e.stack)
@@ -137,7 +186,18 @@ func (e *Encoder) Encode(dst []byte, firstSeq uint64, recs []*record.Record, lea
 	start := len(dst)
 	dst = appendHeader(dst, h)
 	h.BodyOffset = len(dst) - start
-	dst = binary.AppendUvarint(dst, uint64(len(e.w.cols)))
+	ncols := len(e.w.cols)
+	if fs > 0 {
+		ncols++
+	}
+	dst = binary.AppendUvarint(dst, uint64(ncols))
+	if fs > 0 {
+		e.raw = e.raw[:0]
+		for _, ref := range e.refs {
+			e.raw = binary.AppendUvarint(e.raw, ref)
+		}
+		dst = e.appendCompressed(dst, encUvarint, e.raw)
+	}
 	for i := range e.w.cols {
 		var enc byte
 		e.raw, enc = appendColumn(e.raw[:0], &e.w.cols[i])
@@ -176,6 +236,7 @@ func appendHeader(dst []byte, h *Header) []byte {
 	for _, g := range h.Groups {
 		dst = append(dst, g[:]...)
 	}
+	dst = append(dst, h.FlowStart)
 	dst = append(dst, byte(len(h.Filters)))
 	for _, f := range h.Filters {
 		dst = append(dst, byte(f.Class))
@@ -236,6 +297,10 @@ func DecodeHeader(frame []byte) (*Header, error) {
 	h.Groups = make([]tlog.Hash, groups)
 	for i := range h.Groups {
 		copy(h.Groups[i][:], readN(d, tlog.HashSize))
+	}
+	h.FlowStart = d.Byte()
+	if want := record.FlowStart(h.Kind); h.FlowStart != 0 && int(h.FlowStart) != want {
+		return nil, corrupt("flow start %d, the %s kind's is %d", h.FlowStart, h.Kind, want)
 	}
 	nf := int(d.Byte())
 	for range nf {
@@ -310,7 +375,7 @@ type columnSpan struct {
 func (d *Decoder) decodeBody(h *Header, body []byte) ([]*record.Record, error) {
 	rd := record.NewRowDecoder(body)
 	nc := rd.Uvarint()
-	if nc > 64 {
+	if nc > 65 {
 		return nil, corrupt("%d columns", nc)
 	}
 	spans := make([]columnSpan, nc)
@@ -326,7 +391,19 @@ func (d *Decoder) decodeBody(h *Header, body []byte) ([]*record.Record, error) {
 	if rd.Err() != nil || rd.Len() != 0 {
 		return nil, corrupt("body: %v, %d trailing bytes", rd.Err(), rd.Len())
 	}
-	cr := columnReader{cols: make([]column, nc)}
+	rows := h.Count // values in the flow columns
+	var slot []int
+	if h.FlowStart > 0 {
+		if len(spans) == 0 {
+			return nil, corrupt("no flow reference column")
+		}
+		var err error
+		if slot, rows, err = d.flowSlots(&spans[0], h.Count); err != nil {
+			return nil, err
+		}
+		spans = spans[1:]
+	}
+	cr := columnReader{cols: make([]column, len(spans)), flowStart: int(h.FlowStart), slot: slot}
 	cr.load = func(i int, t colType) error {
 		s := &spans[i]
 		raw := s.data
@@ -344,7 +421,11 @@ func (d *Decoder) decodeBody(h *Header, body []byte) ([]*record.Record, error) {
 		if len(raw) != s.rawLen {
 			return corrupt("raw length %d, header says %d", len(raw), s.rawLen)
 		}
-		if err := decodeColumn(&cr.cols[i], t, s.enc, raw, h.Count); err != nil {
+		n := h.Count
+		if cr.flowStart > 0 && i >= cr.flowStart {
+			n = rows
+		}
+		if err := decodeColumn(&cr.cols[i], t, s.enc, raw, n); err != nil {
 			return fmt.Errorf("%w: %v", ErrCorrupt, err)
 		}
 		return nil
@@ -362,6 +443,42 @@ func (d *Decoder) decodeBody(h *Header, body []byte) ([]*record.Record, error) {
 		r.ID = record.ID{Kind: h.Kind, Seq: h.FirstSeq + uint64(j)}
 	}
 	return recs, nil
+}
+
+// flowSlots decodes the flow reference column: for each record the
+// distance back to the record whose flow it shares, or 0. It returns, per
+// record, the row of its flow in the flow columns, and the number of rows.
+func (d *Decoder) flowSlots(s *columnSpan, n int) ([]int, int, error) {
+	raw := s.data
+	if s.comp == 1 {
+		b, err := d.zdec.DecodeAll(s.data, make([]byte, 0, s.rawLen))
+		if err != nil {
+			return nil, 0, corrupt("flow references: %v", err)
+		}
+		raw = b
+	}
+	if s.enc != encUvarint || len(raw) != s.rawLen {
+		return nil, 0, corrupt("flow references: encoding %d, %d bytes of %d", s.enc, len(raw), s.rawLen)
+	}
+	rd := record.NewRowDecoder(raw)
+	slot := make([]int, n)
+	rows := 0
+	for j := range slot {
+		ref := rd.Uvarint()
+		switch {
+		case ref == 0:
+			slot[j] = rows
+			rows++
+		case ref <= uint64(j):
+			slot[j] = slot[j-int(ref)]
+		default:
+			return nil, 0, corrupt("record %d refers %d records back", j, ref)
+		}
+	}
+	if rd.Err() != nil || rd.Len() != 0 {
+		return nil, 0, corrupt("flow references: %v, %d trailing bytes", rd.Err(), rd.Len())
+	}
+	return slot, rows, nil
 }
 
 // RecordError locates a decoding failure at a record of a block.
@@ -405,12 +522,17 @@ func newRecords(k record.Kind, n int) []*record.Record {
 func LeafHashes(recs []*record.Record) []tlog.Hash {
 	out := make([]tlog.Hash, len(recs))
 	var buf []byte
+	var app record.Appender
 	for i, r := range recs {
-		buf = record.AppendCanonical(append(buf[:0], 0), r)
+		buf = app.Canonical(append(buf[:0], 0), r)
 		out[i] = leafHash(buf)
 	}
 	return out
 }
+
+// LeafHashPrefixed is LeafHash of b[1:], overwriting b[0] to avoid a
+// copy; it does not allocate.
+func LeafHashPrefixed(b []byte) tlog.Hash { return leafHash(b) }
 
 // LeafHash returns the RFC 6962 leaf hash of a canonical encoding,
 // SHA-256(0x00 || canonical).

@@ -29,15 +29,16 @@ const (
 // Column encodings, written to disk as one byte (docs/format/segment.md).
 // Never renumber.
 const (
-	encU8       = 1 // one byte per value
-	encU16      = 2 // high bytes of all values, then low bytes
-	encUvarint  = 3 // one uvarint per value
-	encDelta    = 4 // zigzag varint of the difference to the previous value (first to zero)
-	encStrDict  = 5 // dictionary of strings, then index planes
-	encLenBytes = 6 // uvarint length and bytes per value
-	encAddrDict = 7 // dictionary of addresses, then index planes
-	encAddr     = 8 // one address per value
-	encPrefix   = 9 // one prefix per value
+	encU8       = 1  // one byte per value
+	encU16      = 2  // high bytes of all values, then low bytes
+	encUvarint  = 3  // one uvarint per value
+	encDelta    = 4  // zigzag varint of the difference to the previous value (first to zero)
+	encStrDict  = 5  // dictionary of strings, then index planes
+	encLenBytes = 6  // uvarint length and bytes per value
+	encAddrDict = 7  // dictionary of addresses, then index planes
+	encAddr     = 8  // one address per value
+	encPrefix   = 9  // one prefix per value
+	encAddr4    = 10 // IPv4 addresses as four byte planes, most significant first
 )
 
 // column holds one field of every record in a block, in the slice for its
@@ -71,12 +72,40 @@ type columnWriter struct {
 	i       int
 	filters *[keyClasses]filterBuilder
 	scratch []byte
+	// flowStart is the kind's record.FlowStart; ref is set while writing a
+	// record whose flow fields an earlier record of the block holds, so
+	// columns from flowStart on get no value.
+	flowStart int
+	ref       bool
+	// endpoint collects the record's outside address and port for the
+	// derived KeyOutsideEndpoint.
+	endpoint         [18]byte
+	hasAddr, hasPort bool
 }
 
 // keyClasses bounds the key classes a block can index (record.Key values).
-const keyClasses = 5
+const keyClasses = 6
 
+// startRecord prepares for the next record; ref says whether its flow
+// fields are stored by an earlier record.
+func (w *columnWriter) startRecord(ref bool) {
+	w.i, w.ref, w.hasAddr, w.hasPort = 0, ref, false, false
+}
+
+// endRecord adds the record's derived keys.
+func (w *columnWriter) endRecord() {
+	if w.hasAddr && w.hasPort {
+		w.filters[record.KeyOutsideEndpoint].add(record.KeyOutsideEndpoint, w.endpoint[:])
+	}
+}
+
+// col returns the column for the next field, or nil if the field is part
+// of a flow stored by an earlier record.
 func (w *columnWriter) col(t colType) *column {
+	if w.ref && w.i >= w.flowStart {
+		w.i++
+		return nil
+	}
 	if w.i == len(w.cols) {
 		if w.i < cap(w.cols) {
 			w.cols = w.cols[:w.i+1] // reuse the column's buffers from an earlier block
@@ -94,54 +123,88 @@ func (w *columnWriter) col(t colType) *column {
 	return c
 }
 
+// key adds a filter key. Ports are indexed only as part of the outside
+// endpoint: alone they match most blocks of a busy kind.
 func (w *columnWriter) key(k record.Key, b []byte) {
-	if k != record.KeyNone && int(k) < keyClasses {
+	if k != record.KeyNone && k != record.KeyPort && int(k) < keyClasses {
 		w.filters[k].add(k, b)
 	}
 }
 
-func (w *columnWriter) Uint8(p *uint8) { c := w.col(tUint8); c.u8 = append(c.u8, *p) }
-
-func (w *columnWriter) Uint16(p *uint16, k record.Key) {
-	c := w.col(tUint16)
-	c.u16 = append(c.u16, *p)
-	if k != record.KeyNone && *p != 0 {
-		w.scratch = binary.BigEndian.AppendUint16(w.scratch[:0], *p)
-		w.key(k, w.scratch)
+func (w *columnWriter) Uint8(p *uint8) {
+	if c := w.col(tUint8); c != nil {
+		c.u8 = append(c.u8, *p)
 	}
 }
 
-func (w *columnWriter) Uint64(p *uint64) { c := w.col(tUint64); c.u64 = append(c.u64, *p) }
+func (w *columnWriter) Uint16(p *uint16, k record.Key) {
+	c := w.col(tUint16)
+	if c == nil {
+		return
+	}
+	c.u16 = append(c.u16, *p)
+	if k == record.KeyPort && *p != 0 {
+		binary.BigEndian.PutUint16(w.endpoint[16:], *p)
+		w.hasPort = true
+	}
+}
+
+func (w *columnWriter) Uint64(p *uint64) {
+	if c := w.col(tUint64); c != nil {
+		c.u64 = append(c.u64, *p)
+	}
+}
 
 func (w *columnWriter) Time(p *time.Time) {
-	c := w.col(tTime)
-	c.u64 = append(c.u64, uint64(p.UnixNano()))
+	if c := w.col(tTime); c != nil {
+		c.u64 = append(c.u64, uint64(p.UnixNano()))
+	}
 }
 
 func (w *columnWriter) String(p *string, k record.Key) {
 	c := w.col(tString)
+	if c == nil {
+		return
+	}
 	c.strs = append(c.strs, *p)
 	if k != record.KeyNone && *p != "" {
-		w.key(k, []byte(*p))
+		w.scratch = append(w.scratch[:0], *p...)
+		w.key(k, w.scratch)
 	}
 }
 
-func (w *columnWriter) Bytes(p *[]byte) { c := w.col(tBytes); c.bytes = append(c.bytes, *p) }
+func (w *columnWriter) Bytes(p *[]byte) {
+	if c := w.col(tBytes); c != nil {
+		c.bytes = append(c.bytes, *p)
+	}
+}
 
 func (w *columnWriter) Addr(p *netip.Addr, k record.Key) {
 	c := w.col(tAddr)
+	if c == nil {
+		return
+	}
 	c.addrs = append(c.addrs, *p)
 	if k != record.KeyNone && p.IsValid() {
 		a := p.As16()
 		w.key(k, a[:])
+		if k == record.KeyOutsideAddr {
+			copy(w.endpoint[:16], a[:])
+			w.hasAddr = true
+		}
 	}
 }
 
-func (w *columnWriter) Prefix(p *netip.Prefix) { c := w.col(tPrefix); c.prefs = append(c.prefs, *p) }
+func (w *columnWriter) Prefix(p *netip.Prefix) {
+	if c := w.col(tPrefix); c != nil {
+		c.prefs = append(c.prefs, *p)
+	}
+}
 
 func (w *columnWriter) Fields(p *[]record.Field) {
-	c := w.col(tFields)
-	c.bytes = append(c.bytes, record.AppendFields(nil, *p))
+	if c := w.col(tFields); c != nil {
+		c.bytes = append(c.bytes, record.AppendFields(nil, *p))
+	}
 }
 
 // appendColumn appends the uncompressed encoding of c to dst and returns
@@ -235,6 +298,16 @@ func appendAddrs(dst []byte, vs []netip.Addr) ([]byte, byte) {
 		ids[i] = id
 	}
 	if !dictWorthIt(len(dict), len(vs)) {
+		if allIPv4(dict) {
+			// Byte planes let zstd drop the shared leading bytes
+			// (100.64.x.x) and keep the rest near their entropy.
+			for plane := range 4 {
+				for _, v := range vs {
+					dst = append(dst, v.As4()[plane])
+				}
+			}
+			return dst, encAddr4
+		}
 		for _, v := range vs {
 			dst = record.AppendAddr(dst, v)
 		}
@@ -245,6 +318,15 @@ func appendAddrs(dst []byte, vs []netip.Addr) ([]byte, byte) {
 		dst = record.AppendAddr(dst, v)
 	}
 	return appendIndexPlanes(dst, ids, len(dict)), encAddrDict
+}
+
+func allIPv4(as []netip.Addr) bool {
+	for _, a := range as {
+		if !a.Is4() {
+			return false
+		}
+	}
+	return true
 }
 
 // indexWidth is the number of bytes that hold an index into a dictionary of
@@ -351,6 +433,14 @@ func decodeColumn(c *column, t colType, enc byte, b []byte, n int) error {
 		for _, id := range ids {
 			c.addrs = append(c.addrs, dict[id])
 		}
+	case t == tAddr && enc == encAddr4:
+		if len(b) != 4*n {
+			return errColumnShort
+		}
+		for i := range n {
+			c.addrs = append(c.addrs, netip.AddrFrom4([4]byte{b[i], b[n+i], b[2*n+i], b[3*n+i]}))
+		}
+		return nil
 	case t == tAddr && enc == encAddr:
 		for range n {
 			c.addrs = append(c.addrs, d.ReadAddr())
@@ -400,6 +490,11 @@ type columnReader struct {
 	i, j int
 	load func(i int, t colType) error
 	err  error
+	// flowStart and slot map a record to the stored row of its flow
+	// columns (from flowStart on): slot[j] for record j.
+	flowStart int
+	slot      []int
+	k         int // the row to read in the column col returned
 }
 
 func (r *columnReader) col(t colType) *column {
@@ -407,6 +502,10 @@ func (r *columnReader) col(t colType) *column {
 	r.i++
 	if r.err != nil {
 		return nil
+	}
+	r.k = r.j
+	if r.flowStart > 0 && i >= r.flowStart {
+		r.k = r.slot[r.j]
 	}
 	if i >= len(r.cols) {
 		r.err = fmt.Errorf("record has more fields than the block's %d columns", len(r.cols))
@@ -427,37 +526,37 @@ func (r *columnReader) col(t colType) *column {
 
 func (r *columnReader) Uint8(p *uint8) {
 	if c := r.col(tUint8); c != nil {
-		*p = c.u8[r.j]
+		*p = c.u8[r.k]
 	}
 }
 
 func (r *columnReader) Uint16(p *uint16, _ record.Key) {
 	if c := r.col(tUint16); c != nil {
-		*p = c.u16[r.j]
+		*p = c.u16[r.k]
 	}
 }
 
 func (r *columnReader) Uint64(p *uint64) {
 	if c := r.col(tUint64); c != nil {
-		*p = c.u64[r.j]
+		*p = c.u64[r.k]
 	}
 }
 
 func (r *columnReader) Time(p *time.Time) {
 	if c := r.col(tTime); c != nil {
-		*p = time.Unix(0, int64(c.u64[r.j])).UTC()
+		*p = time.Unix(0, int64(c.u64[r.k])).UTC()
 	}
 }
 
 func (r *columnReader) String(p *string, _ record.Key) {
 	if c := r.col(tString); c != nil {
-		*p = c.strs[r.j]
+		*p = c.strs[r.k]
 	}
 }
 
 func (r *columnReader) Bytes(p *[]byte) {
 	if c := r.col(tBytes); c != nil {
-		if b := c.bytes[r.j]; len(b) > 0 {
+		if b := c.bytes[r.k]; len(b) > 0 {
 			*p = b
 		}
 	}
@@ -465,13 +564,13 @@ func (r *columnReader) Bytes(p *[]byte) {
 
 func (r *columnReader) Addr(p *netip.Addr, _ record.Key) {
 	if c := r.col(tAddr); c != nil {
-		*p = c.addrs[r.j]
+		*p = c.addrs[r.k]
 	}
 }
 
 func (r *columnReader) Prefix(p *netip.Prefix) {
 	if c := r.col(tPrefix); c != nil {
-		*p = c.prefs[r.j]
+		*p = c.prefs[r.k]
 	}
 }
 
@@ -480,7 +579,7 @@ func (r *columnReader) Fields(p *[]record.Field) {
 	if c == nil {
 		return
 	}
-	fs, err := record.DecodeFields(c.bytes[r.j])
+	fs, err := record.DecodeFields(c.bytes[r.k])
 	if err != nil {
 		r.err = fmt.Errorf("column %d row %d: %w", r.i-1, r.j, err)
 		return

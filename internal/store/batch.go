@@ -28,10 +28,12 @@ type encodedBatch struct {
 func encodeBody(recs []*record.Record) encodedBatch {
 	eb := encodedBatch{leaves: make([]tlog.Hash, len(recs))}
 	eb.body = binary.AppendUvarint(make([]byte, 0, 64*len(recs)), uint64(len(recs)))
-	var tmp []byte
+	tmp := []byte{0} // the leaf hash prefix, then the canonical encoding
+	var app record.Appender
 	for i, r := range recs {
-		tmp = record.AppendCanonical(tmp[:0], r)
-		eb.leaves[i] = segment.LeafHash(tmp)
+		tmp = app.Canonical(tmp[:1], r)
+		eb.leaves[i] = segment.LeafHashPrefixed(tmp)
+		tmp := tmp[1:]
 		eb.body = binary.AppendUvarint(eb.body, uint64(len(tmp)))
 		eb.body = append(eb.body, tmp...)
 	}

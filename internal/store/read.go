@@ -107,8 +107,18 @@ func (s *Store) Scan(ctx context.Context, q Query) iter.Seq2[*record.Record, err
 	}
 }
 
+// mayHold reports whether a block may hold records with the query's keys,
+// by the block's filters. Ports are filtered only with the outside address,
+// as the derived outside endpoint.
 func mayHold(h *segment.Header, keys map[record.Key][]byte) bool {
 	for c, k := range keys {
+		if c == record.KeyPort {
+			addr, ok := keys[record.KeyOutsideAddr]
+			if !ok {
+				continue
+			}
+			c, k = record.KeyOutsideEndpoint, append(append([]byte(nil), addr...), k...)
+		}
 		f := h.Filter(c)
 		if f == nil || !f.MayContain(k) {
 			return false
