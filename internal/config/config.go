@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -39,10 +40,11 @@ type HTTP struct {
 
 // Store configures the record store (see store.Config).
 type Store struct {
-	BlockRecords    int                 `yaml:"block_records"`
-	BlockAge        Duration            `yaml:"block_age"`
-	Partition       Duration            `yaml:"partition"`
-	SegmentBytes    int64               `yaml:"segment_bytes"`
+	BlockRecords int      `yaml:"block_records"`
+	BlockAge     Duration `yaml:"block_age"`
+	Partition    Duration `yaml:"partition"`
+	SegmentBytes int64    `yaml:"segment_bytes"`
+	// MaxPending of zero means four blocks' worth (4 × block_records).
 	MaxPending      int                 `yaml:"max_pending"`
 	WALFileBytes    int64               `yaml:"wal_file_bytes"`
 	HistoryInterval Duration            `yaml:"history_interval"`
@@ -67,7 +69,7 @@ func Default() *File {
 		HTTP:    HTTP{Listen: "127.0.0.1:8080", MaxBodyBytes: 32 << 20},
 		Store: Store{
 			BlockRecords: d.BlockRecords, BlockAge: Duration(d.BlockAge), Partition: Duration(d.Partition),
-			SegmentBytes: d.SegmentBytes, MaxPending: d.MaxPending, WALFileBytes: d.WALFileSize,
+			SegmentBytes: d.SegmentBytes, WALFileBytes: d.WALFileSize,
 			HistoryInterval: Duration(d.HistoryInterval), ExpireInterval: Duration(d.ExpireInterval),
 		},
 		Log: Log{Level: "info", Format: "text"},
@@ -90,6 +92,10 @@ func Parse(b []byte) (*File, error) {
 	dec.KnownFields(true)
 	if err := dec.Decode(f); err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("config: %w", err)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("config: one YAML document expected, found more (line %d)", extra.Line)
 	}
 	if _, err := f.StoreConfig(); err != nil {
 		return nil, err
@@ -153,7 +159,7 @@ func (d Duration) MarshalYAML() (any, error) { return FormatDuration(time.Durati
 func ParseDuration(s string) (time.Duration, error) {
 	if days, ok := strings.CutSuffix(s, "d"); ok {
 		n, err := strconv.Atoi(days)
-		if err != nil || n < 0 {
+		if err != nil || n < 0 || n > int(math.MaxInt64/(24*time.Hour)) {
 			return 0, fmt.Errorf("bad duration %q: want a number of days like 180d, or a Go duration like 36h", s)
 		}
 		return time.Duration(n) * 24 * time.Hour, nil

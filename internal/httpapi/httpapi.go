@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"github.com/warden-ops/warden/internal/record"
 	"github.com/warden-ops/warden/internal/store"
@@ -101,6 +102,8 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.As(err, &mbe):
 		status = http.StatusRequestEntityTooLarge
 		err = fmt.Errorf("request body over %d bytes: send smaller batches", mbe.Limit)
+	case errors.Is(err, store.ErrBatchTooLarge):
+		status = http.StatusRequestEntityTooLarge
 	case errors.Is(err, store.ErrBackpressure):
 		status = http.StatusServiceUnavailable
 		w.Header().Set("Retry-After", "1")
@@ -144,7 +147,7 @@ type IngestResult struct {
 func (s *Server) postRecords(w http.ResponseWriter, r *http.Request) error {
 	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
 	sc := bufio.NewScanner(body)
-	sc.Buffer(make([]byte, 64<<10), s.cfg.MaxLineBytes)
+	sc.Buffer(make([]byte, min(64<<10, s.cfg.MaxLineBytes)), s.cfg.MaxLineBytes)
 	now := time.Now().UTC()
 	source := "http:" + r.RemoteAddr
 	var res IngestResult
@@ -153,8 +156,8 @@ func (s *Server) postRecords(w http.ResponseWriter, r *http.Request) error {
 	line := 0
 	for sc.Scan() {
 		line++
-		b := bytes.TrimSpace(sc.Bytes())
-		if len(b) == 0 {
+		b := sc.Bytes()
+		if len(bytes.TrimSpace(b)) == 0 {
 			continue
 		}
 		rec, err := record.ParseJSON(b)
@@ -201,13 +204,28 @@ func (s *Server) postRecords(w http.ResponseWriter, r *http.Request) error {
 // rawFormat marks raw records made from rejected API lines.
 const rawFormat = "api-json"
 
+// rawRecord keeps a rejected line verbatim. A line longer than a raw
+// record holds keeps its first record.MaxDataLen bytes, and the reason
+// says how long it was.
 func rawRecord(line []byte, err error, source string, now time.Time) *record.Record {
-	r := &record.Record{Kind: record.KindRaw, EventTime: now, ReceiveTime: now, Source: source,
-		Raw: &record.Raw{Reason: err.Error(), Format: rawFormat, Data: bytes.Clone(line)}}
-	if len(r.Raw.Reason) > record.MaxStringLen {
-		r.Raw.Reason = r.Raw.Reason[:record.MaxStringLen]
+	reason := err.Error()
+	if len(line) > record.MaxDataLen {
+		reason = fmt.Sprintf("line of %d bytes, kept to %d: %s", len(line), record.MaxDataLen, reason)
+		line = line[:record.MaxDataLen]
 	}
-	return r
+	return &record.Record{Kind: record.KindRaw, EventTime: now, ReceiveTime: now, Source: source,
+		Raw: &record.Raw{Reason: truncate(reason, record.MaxStringLen), Format: rawFormat, Data: bytes.Clone(line)}}
+}
+
+// truncate cuts s to at most n bytes at a UTF-8 boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 func (s *Server) getCheckpoint(w http.ResponseWriter, _ *http.Request) error {

@@ -52,6 +52,10 @@ type Header struct {
 	// FlowStart is record.FlowStart of the kind when the block stores
 	// each flow's fields once, zero otherwise.
 	FlowStart uint8
+	// Tags holds the first byte of each record's leaf hash. They are not
+	// evidence (the Merkle root is); they let verification name which
+	// records of an altered group changed, at one byte a record.
+	Tags []byte
 	// Filters has one entry per key class present in the block.
 	Filters []*Filter
 	// BodyOffset is where the column data starts in the frame.
@@ -176,6 +180,10 @@ func (e *Encoder) Encode(dst []byte, firstSeq uint64, recs []*record.Record, lea
 		r.Visit(&e.w)
 		e.w.endRecord()
 	}
+	h.Tags = make([]byte, len(e.leaves))
+	for i, l := range e.leaves {
+		h.Tags[i] = l[0]
+	}
 	h.Groups = groupRoots(nil, e.leaves, h.GroupShift, e.stack)
 	h.Root = treeHash(h.Groups, e.stack)
 	for c := range e.filters {
@@ -237,6 +245,7 @@ func appendHeader(dst []byte, h *Header) []byte {
 		dst = append(dst, g[:]...)
 	}
 	dst = append(dst, h.FlowStart)
+	dst = append(dst, h.Tags...)
 	dst = append(dst, byte(len(h.Filters)))
 	for _, f := range h.Filters {
 		dst = append(dst, byte(f.Class))
@@ -301,6 +310,10 @@ func DecodeHeader(frame []byte) (*Header, error) {
 	h.FlowStart = d.Byte()
 	if want := record.FlowStart(h.Kind); h.FlowStart != 0 && int(h.FlowStart) != want {
 		return nil, corrupt("flow start %d, the %s kind's is %d", h.FlowStart, h.Kind, want)
+	}
+	h.Tags = d.Take(h.Count)
+	if h.Tags == nil {
+		return nil, corrupt("frame too short for %d record tags", h.Count)
 	}
 	nf := int(d.Byte())
 	for range nf {

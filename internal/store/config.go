@@ -86,6 +86,13 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("store: retention for %s is %s: Order 82 art. 13 requires at least 60 days (1440h)", k, d)
 		}
 	}
+	for name, v := range map[string]int64{"max_pending": int64(c.MaxPending), "segment_bytes": c.SegmentBytes,
+		"wal_file_bytes": c.WALFileSize, "block_age": int64(c.BlockAge), "history_interval": int64(c.HistoryInterval),
+		"expire_interval": int64(c.ExpireInterval)} {
+		if v < 0 {
+			return fmt.Errorf("store: %s is negative", name)
+		}
+	}
 	if c.Partition < 0 || (c.Partition > 0 && c.Partition < time.Minute) {
 		return fmt.Errorf("store: partition %s is shorter than a minute", c.Partition)
 	}

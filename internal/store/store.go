@@ -29,6 +29,10 @@ import (
 // TCP and count a drop on UDP.
 var ErrBackpressure = errors.New("store: too many records waiting to be sealed")
 
+// ErrBatchTooLarge is returned by Append for a batch larger than
+// Config.MaxPending, which could never be accepted: split it.
+var ErrBatchTooLarge = errors.New("store: batch larger than max_pending")
+
 // ErrClosed is returned by operations on a closed store.
 var ErrClosed = errors.New("store: closed")
 
@@ -339,6 +343,9 @@ func (s *Store) Append(recs []*record.Record) ([]record.ID, error) {
 		if err := r.Validate(); err != nil {
 			return nil, fmt.Errorf("record %d: %w", i, err)
 		}
+	}
+	if len(recs) > s.cfg.MaxPending {
+		return nil, fmt.Errorf("%w: %d records, at most %d", ErrBatchTooLarge, len(recs), s.cfg.MaxPending)
 	}
 	eb := encodeBody(recs) // the costly part, done outside the lock
 	s.mu.Lock()

@@ -178,7 +178,7 @@ func TestTamperChangedRecordByte(t *testing.T) {
 	}
 	flipByte(t, path, e.Offset+int64(at)+5)
 	rep := mustVerify(t, dir, VerifyOptions{})
-	p := wantProblem(t, rep, "altered", e.Segment, "content:257..content:512")
+	p := wantProblem(t, rep, "altered", e.Segment, "records content:300:", "content:257..content:512")
 	if p.Offset != e.Offset {
 		t.Errorf("problem at offset %d, want the block's offset %d", p.Offset, e.Offset)
 	}

@@ -346,7 +346,8 @@ func (v *verifier) checkBlock(dec *segment.Decoder, i int, missing map[string]bo
 			fmt.Sprintf("the block holds %s from %d (%d records), the log says %s from %d (%d): a block was moved or replaced", h.Kind, h.FirstSeq, h.Count, e.Kind, e.FirstSeq, e.Count))
 		return
 	}
-	groups, root := segment.Roots(segment.LeafHashes(recs), h.GroupShift)
+	leaves := segment.LeafHashes(recs)
+	groups, root := segment.Roots(leaves, h.GroupShift)
 	if root == e.Root {
 		if !digestOK {
 			fail("altered", "", "the records are intact but other bytes of the block (header or filters) were changed")
@@ -362,20 +363,26 @@ func (v *verifier) checkBlock(dec *segment.Decoder, i int, missing map[string]bo
 	}
 	g := uint64(1) << h.GroupShift
 	for j := range groups {
-		if groups[j] != h.Groups[j] {
-			first := e.FirstSeq + uint64(j)*g
-			n := min(g, e.FirstSeq+uint64(e.Count)-first)
-			fail("altered", span(e.Kind, first, n), altered(recs[uint64(j)*g:uint64(j)*g+n]))
+		if groups[j] == h.Groups[j] {
+			continue
 		}
+		first := uint64(j) * g
+		n := min(g, uint64(e.Count)-first)
+		// The tags (one byte of each record's original hash) point at the
+		// records that changed; a changed record keeps its tag by chance
+		// once in 256, and then the group is all that can be named.
+		var named []string
+		for k := first; k < first+n; k++ {
+			if leaves[k][0] != h.Tags[k] {
+				named = append(named, fmt.Sprintf("%s:%d", e.Kind, e.FirstSeq+k))
+			}
+		}
+		if len(named) > 0 && len(named) <= 16 {
+			fail("altered", strings.Join(named, ", "), fmt.Sprintf("the record no longer hashes to its Merkle leaf: the subtree of records %s no longer matches the log", span(e.Kind, e.FirstSeq+first, n)))
+			continue
+		}
+		fail("altered", span(e.Kind, e.FirstSeq+first, n), fmt.Sprintf("one or more of these %d records were changed: their Merkle subtree no longer matches the log", n))
 	}
-}
-
-// altered describes the records of a group whose root no longer matches.
-func altered(recs []*record.Record) string {
-	if len(recs) == 1 {
-		return "the record's hash does not match its Merkle root in the log"
-	}
-	return fmt.Sprintf("one or more of these %d records were changed: their Merkle subtree no longer matches the log", len(recs))
 }
 
 // checkFiles looks for segment files the log does not account for.
