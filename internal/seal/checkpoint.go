@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -161,7 +162,7 @@ func verifierKeyOf(skey, name string) (string, error) {
 // ValidName checks a log name for use as a note key name: not empty, no
 // white space and no plus sign.
 func ValidName(name string) error {
-	if name == "" || strings.ContainsRune(name, '+') || strings.IndexFunc(name, unicode.IsSpace) >= 0 {
+	if name == "" || !utf8.ValidString(name) || strings.ContainsRune(name, '+') || strings.IndexFunc(name, unicode.IsSpace) >= 0 {
 		return fmt.Errorf("log name %q: want a non-empty name without spaces or plus signs", name)
 	}
 	return nil

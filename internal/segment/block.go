@@ -463,12 +463,16 @@ func (d *Decoder) decodeBody(h *Header, body []byte) ([]*record.Record, error) {
 // record, the row of its flow in the flow columns, and the number of rows.
 func (d *Decoder) flowSlots(s *columnSpan, n int) ([]int, int, error) {
 	raw := s.data
-	if s.comp == 1 {
+	switch s.comp {
+	case 0:
+	case 1:
 		b, err := d.zdec.DecodeAll(s.data, make([]byte, 0, s.rawLen))
 		if err != nil {
 			return nil, 0, corrupt("flow references: %v", err)
 		}
 		raw = b
+	default:
+		return nil, 0, corrupt("flow references: unknown compression %d", s.comp)
 	}
 	if s.enc != encUvarint || len(raw) != s.rawLen {
 		return nil, 0, corrupt("flow references: encoding %d, %d bytes of %d", s.enc, len(raw), s.rawLen)

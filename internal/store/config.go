@@ -15,6 +15,7 @@ import (
 // hence the default.
 const (
 	MinRetention     = 60 * 24 * time.Hour
+	MaxRetention     = 100 * 365 * 24 * time.Hour
 	DefaultRetention = 180 * 24 * time.Hour
 )
 
@@ -84,6 +85,9 @@ func (c *Config) Validate() error {
 		}
 		if d < MinRetention {
 			return fmt.Errorf("store: retention for %s is %s: Order 82 art. 13 requires at least 60 days (1440h)", k, d)
+		}
+		if d%time.Second != 0 || d > MaxRetention {
+			return fmt.Errorf("store: retention for %s is %s: want whole seconds, at most 100 years", k, d)
 		}
 	}
 	for name, v := range map[string]int64{"max_pending": int64(c.MaxPending), "segment_bytes": c.SegmentBytes,

@@ -199,6 +199,12 @@ func (s *Store) segmentWriter(ks *kindState, now time.Time) (*segment.Writer, er
 	for n := 1; ; n++ {
 		name := fmt.Sprintf("%s/%s-%04d.seg", ks.kind, stamp, n)
 		path := filepath.Join(s.segmentsDir(), name)
+		s.mu.RLock()
+		known := ks.segments[name]
+		s.mu.RUnlock()
+		if known != nil && known.expired {
+			continue // the name of an expired segment is never used again
+		}
 		st, err := os.Stat(path)
 		if errors.Is(err, os.ErrNotExist) {
 			w, err := segment.Create(path, ks.kind, part)
@@ -214,10 +220,7 @@ func (s *Store) segmentWriter(ks *kindState, now time.Time) (*segment.Writer, er
 		if err != nil {
 			return nil, fmt.Errorf("stat segment: %w", err)
 		}
-		s.mu.RLock()
-		si := ks.segments[name]
-		s.mu.RUnlock()
-		if si == nil || si.expired || st.Size() >= s.cfg.SegmentBytes {
+		if known == nil || st.Size() >= s.cfg.SegmentBytes {
 			continue // not ours to append to: left by a crash, expired, or full
 		}
 		next, err := os.Stat(filepath.Join(s.segmentsDir(), fmt.Sprintf("%s/%s-%04d.seg", ks.kind, stamp, n+1)))

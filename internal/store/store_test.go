@@ -355,3 +355,40 @@ func TestReplayKeepsRegistrationFields(t *testing.T) {
 		t.Errorf("replayed registration:1 name = %q, want %q", got, "Robert Tables")
 	}
 }
+
+func TestExpiredNameNotReused(t *testing.T) {
+	// With a partition longer than the retention, a segment can expire
+	// while its partition is still current. The next block must go to a
+	// new file: a file under the expired name would be removed at the
+	// next start as a leftover of the expiry.
+	dir := t.TempDir()
+	clk := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	mod := func(c *Config) {
+		c.Now, c.Partition = clk.Now, 365*24*time.Hour
+		c.Retention = map[record.Kind]time.Duration{record.KindNAT: 60 * 24 * time.Hour}
+	}
+	s := openTest(t, dir, mod)
+	g := synth.NewCGNAT(synth.DefaultCGNAT)
+	if _, err := s.Append(natBatch(g, 10)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(61 * 24 * time.Hour)
+	if gone, err := s.Expire(); err != nil || len(gone) != 1 {
+		t.Fatalf("Expire() = %v, %v; want one segment", gone, err)
+	}
+	if _, err := s.Append(natBatch(g, 10)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openTest(t, dir, mod)
+	if _, err := s.Get(record.ID{Kind: record.KindNAT, Seq: 15}); err != nil {
+		t.Fatalf("after reopen, Get(nat:15) = %v", err)
+	}
+	s.Close()
+	verifyOK(t, dir, VerifyOptions{})
+}

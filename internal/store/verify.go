@@ -144,8 +144,10 @@ func (v *verifier) loadLog() error {
 		return nil
 	})
 	var ce *wal.CorruptError
-	if errors.As(err, &ce) {
-		v.rep.Notes = append(v.rep.Notes, fmt.Sprintf("log entries: %v after offset %d (a torn write from a crash is cut on the next start; anything else is damage)", ce.Err, end))
+	if errors.As(err, &ce) && ce.Torn {
+		v.rep.Notes = append(v.rep.Notes, fmt.Sprintf("log entries: torn write after offset %d (%v): the next start cuts it", end, ce.Err))
+	} else if errors.As(err, &ce) {
+		v.problem(Problem{What: "log", LogIndex: int64(len(v.raw)), Detail: fmt.Sprintf("log entries damaged at offset %d: %v, with valid entries after it", end, ce.Err)})
 	} else if err != nil {
 		return err
 	}

@@ -151,7 +151,7 @@ func listFiles(dir string) ([]uint64, error) {
 			continue
 		}
 		n, err := strconv.ParseUint(name, 10, 64)
-		if err != nil {
+		if err != nil || len(name) != 16 {
 			return nil, fmt.Errorf("unexpected wal file %q", e.Name())
 		}
 		out = append(out, n)
@@ -265,6 +265,9 @@ func ScanFile(path string, fn func([]byte, int64) error) (int64, error) {
 // them it answers true, the cautious answer.
 func validFrameAfter(f *os.File, from, size int64) bool {
 	const maxSearch = 256 << 20
+	if size-from > maxSearch {
+		return true
+	}
 	b := make([]byte, size-from)
 	if n, _ := f.ReadAt(b, from); int64(n) != size-from {
 		return true
