@@ -81,6 +81,7 @@ type Pipeline struct {
 	stop  chan struct{}
 
 	stopOnce sync.Once
+	adding   atomic.Int64  // adds under way: Run drains until none is left
 	appended atomic.Uint64 // records durably stored
 	failed   atomic.Uint64 // records whose append failed
 	retries  atomic.Uint64 // appends refused by backpressure and retried
@@ -94,6 +95,11 @@ func New(st Appender, cfg Config) *Pipeline {
 
 // Add queues r, waiting while the queue is full, until ctx ends.
 func (p *Pipeline) Add(ctx context.Context, r *record.Record) error {
+	p.adding.Add(1)
+	defer p.adding.Add(-1)
+	if p.stopped() {
+		return ErrClosed
+	}
 	select {
 	case p.queue <- item{rec: r}:
 		return nil
@@ -106,10 +112,10 @@ func (p *Pipeline) Add(ctx context.Context, r *record.Record) error {
 
 // TryAdd queues r if there is room, and reports whether it did.
 func (p *Pipeline) TryAdd(r *record.Record) bool {
-	select {
-	case <-p.stop:
+	p.adding.Add(1)
+	defer p.adding.Add(-1)
+	if p.stopped() {
 		return false
-	default:
 	}
 	select {
 	case p.queue <- item{rec: r}:
@@ -121,12 +127,20 @@ func (p *Pipeline) TryAdd(r *record.Record) bool {
 
 // AddDurable queues r and waits until it is durable, returning its ID.
 func (p *Pipeline) AddDurable(ctx context.Context, r *record.Record) (record.ID, error) {
+	p.adding.Add(1)
+	if p.stopped() {
+		p.adding.Add(-1)
+		return record.ID{}, ErrClosed
+	}
 	done := make(chan result, 1)
 	select {
 	case p.queue <- item{rec: r, done: done}:
+		p.adding.Add(-1)
 	case <-p.stop:
+		p.adding.Add(-1)
 		return record.ID{}, ErrClosed
 	case <-ctx.Done():
+		p.adding.Add(-1)
 		return record.ID{}, ctx.Err()
 	}
 	select {
@@ -134,6 +148,15 @@ func (p *Pipeline) AddDurable(ctx context.Context, r *record.Record) (record.ID,
 		return res.id, res.err
 	case <-ctx.Done():
 		return record.ID{}, ctx.Err()
+	}
+}
+
+func (p *Pipeline) stopped() bool {
+	select {
+	case <-p.stop:
+		return true
+	default:
+		return false
 	}
 }
 
@@ -162,6 +185,9 @@ func (p *Pipeline) Run(ctx context.Context) error {
 			}
 		case <-t.C:
 		case <-ctx.Done():
+			// Stop taking adds, then drain until no add is under way: an
+			// add that began before the stop either queued its record or
+			// returns ErrClosed, so nothing is left behind in the queue.
 			p.stopOnce.Do(func() { close(p.stop) })
 			for {
 				select {
@@ -174,7 +200,10 @@ func (p *Pipeline) Run(ctx context.Context) error {
 					continue
 				default:
 				}
-				break
+				if p.adding.Load() == 0 && len(p.queue) == 0 {
+					break
+				}
+				time.Sleep(time.Millisecond)
 			}
 			p.flush(context.Background(), batch)
 			return nil
