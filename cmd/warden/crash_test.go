@@ -29,8 +29,9 @@ func TestCrashRecovery(t *testing.T) {
 	cfg := filepath.Join(t.TempDir(), "warden.yaml")
 	// Small, young blocks, so kills land during sealing as well as
 	// during ingest.
-	os.WriteFile(cfg, []byte("store:\n  block_records: 300\n  block_age: 50ms\n"), 0o600)
+	os.WriteFile(cfg, []byte("store:\n  block_records: 300\n  block_age: 50ms\nprivacy:\n  key_dir: "+t.TempDir()+"\n"), 0o600)
 	acked := map[record.ID]string{}
+	var token string
 	var mu sync.Mutex
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
 	const kills = 24
@@ -38,6 +39,9 @@ func TestCrashRecovery(t *testing.T) {
 		cmd := exec.Command(os.Args[0], "serve", "-config", cfg, "-data", dir, "-listen", "127.0.0.1:0")
 		cmd.Env = append(os.Environ(), "WARDEN_TEST_MAIN=1")
 		addr := startServe(t, cmd)
+		if token == "" {
+			token = setupIngestToken(t, "http://"+addr, dir)
+		}
 		stop := make(chan struct{})
 		var wg sync.WaitGroup
 		for w := range 2 {
@@ -48,7 +52,7 @@ func TestCrashRecovery(t *testing.T) {
 						return
 					default:
 					}
-					got, err := postBatch(addr, fmt.Sprintf("i%d-w%d-b%d", iter, w, n), 1+rand.IntN(50))
+					got, err := postBatch(addr, token, fmt.Sprintf("i%d-w%d-b%d", iter, w, n), 1+rand.IntN(50))
 					if err != nil {
 						return // the server is gone
 					}
@@ -116,7 +120,7 @@ func startServe(t *testing.T, cmd *exec.Cmd) string {
 
 // postBatch posts n session records with markers prefix-0.. and returns
 // the acknowledged IDs with their markers.
-func postBatch(addr, prefix string, n int) (map[record.ID]string, error) {
+func postBatch(addr, token, prefix string, n int) (map[record.ID]string, error) {
 	var body bytes.Buffer
 	markers := make([]string, n)
 	for i := range n {
@@ -124,7 +128,12 @@ func postBatch(addr, prefix string, n int) (map[record.ID]string, error) {
 		fmt.Fprintf(&body, `{"kind":"session","time":"2026-11-01T10:00:00Z","source":"bras-1","event":"start","account":"crash-test","addr":"100.64.0.%d","session_id":%q}`+"\n", i%250+1, markers[i])
 	}
 	client := http.Client{Timeout: 10 * time.Second}
-	resp, err := client.Post("http://"+addr+"/api/v1/records", "application/x-ndjson", &body)
+	req, err := http.NewRequest(http.MethodPost, "http://"+addr+"/api/v1/records", &body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := client.Do(req)
 	if err != nil {
 		return nil, err
 	}

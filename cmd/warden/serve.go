@@ -2,17 +2,24 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
+	"github.com/warden-ops/warden/internal/access"
+	"github.com/warden-ops/warden/internal/config"
 	"github.com/warden-ops/warden/internal/httpapi"
+	"github.com/warden-ops/warden/internal/privacy"
 	"github.com/warden-ops/warden/internal/store"
 )
 
@@ -45,25 +52,67 @@ func runServe(args []string, _, stderr io.Writer) error {
 		return err
 	}
 	log.Info("store open", "dir", scfg.Dir, "verifier_key", st.VerifierKey())
+	err = serveStore(cfg, st, log, stderr)
+	return errors.Join(err, st.Close())
+}
 
+// serveStore runs the HTTP API over an open store until a signal.
+func serveStore(cfg *config.File, st *store.Store, log *slog.Logger, stderr io.Writer) error {
+	accessDir := cfg.Access.Dir
+	if accessDir == "" {
+		accessDir = filepath.Join(cfg.DataDir, "access")
+	}
+	acc, bootstrap, err := access.Open(access.Config{
+		Dir: accessDir, SessionTTL: time.Duration(cfg.Access.SessionTTL), ApprovalTTL: time.Duration(cfg.Access.ApprovalTTL),
+		ExportThreshold: cfg.Access.ExportThreshold, MaxWindow: time.Duration(cfg.Access.MaxWindow),
+		Rate: cfg.Access.Rate, Burst: cfg.Access.Burst, Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	if bootstrap != "" {
+		fmt.Fprintf(stderr, "\nFirst start: no users yet. Create the first administrator with this one-time token\n"+
+			"(also in %s, readable by this user only):\n\n    %s\n\n"+
+			"    curl -X POST %s/api/v1/bootstrap -d '{\"token\":\"%s\",\"name\":\"admin\",\"password\":\"<at least 12 characters>\"}'\n\n",
+			filepath.Join(accessDir, "bootstrap-token"), bootstrap, baseURL(cfg), bootstrap)
+	}
+	vault, err := privacy.Open(cfg.Privacy.KeyDir)
+	if err != nil {
+		return err
+	}
+	tlsCfg, err := tlsConfig(cfg)
+	if err != nil {
+		return err
+	}
+	api := httpapi.New(st, httpapi.Config{
+		MaxBodyBytes: cfg.HTTP.MaxBodyBytes, Access: acc, Auditor: access.NewAuditor(st, "warden", nil),
+		Vault: vault, DataDir: cfg.DataDir, TLS: tlsCfg != nil, Logger: log,
+	})
 	ln, err := net.Listen("tcp", cfg.HTTP.Listen)
 	if err != nil {
-		return errors.Join(fmt.Errorf("listen: %w", err), st.Close())
+		return fmt.Errorf("listen: %w", err)
 	}
-	api := httpapi.New(st, httpapi.Config{MaxBodyBytes: cfg.HTTP.MaxBodyBytes, Logger: log})
 	srv := &http.Server{
 		Handler:           api,
+		TLSConfig:         tlsCfg,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       5 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	log.Info("http listening", "addr", ln.Addr().String())
+	log.Info("http listening", "addr", ln.Addr().String(), "tls", tlsCfg != nil)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if tlsCfg != nil {
+			errc <- srv.ServeTLS(ln, "", "")
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	select {
 	case err = <-errc:
 	case <-ctx.Done():
@@ -75,5 +124,45 @@ func runServe(args []string, _, stderr io.Writer) error {
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
-	return errors.Join(err, st.Close())
+	return err
+}
+
+func baseURL(cfg *config.File) string {
+	scheme := "http"
+	if cfg.HTTP.TLSCert != "" || cfg.HTTP.DevTLS {
+		scheme = "https"
+	}
+	return scheme + "://" + cfg.HTTP.Listen
+}
+
+// tlsConfig returns the HTTPS configuration, or nil to serve plain HTTP.
+func tlsConfig(cfg *config.File) (*tls.Config, error) {
+	certFile, keyFile := cfg.HTTP.TLSCert, cfg.HTTP.TLSKey
+	if certFile == "" && !cfg.HTTP.DevTLS {
+		return nil, nil
+	}
+	if certFile == "" {
+		dir := filepath.Join(cfg.DataDir, "tls")
+		certFile, keyFile = filepath.Join(dir, "dev.crt"), filepath.Join(dir, "dev.key")
+		if err := devCertificate(certFile, keyFile); err != nil {
+			return nil, err
+		}
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("load TLS certificate: %w", err)
+	}
+	c := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	if cfg.HTTP.TLSClientCA != "" {
+		pem, err := os.ReadFile(cfg.HTTP.TLSClientCA)
+		if err != nil {
+			return nil, fmt.Errorf("read client CA: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("client CA %s: no PEM certificate", cfg.HTTP.TLSClientCA)
+		}
+		c.ClientCAs, c.ClientAuth = pool, tls.VerifyClientCertIfGiven
+	}
+	return c, nil
 }

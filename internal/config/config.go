@@ -24,10 +24,37 @@ import (
 // documents what an absent field means.
 type File struct {
 	// DataDir holds the store. Default ./warden-data.
-	DataDir string `yaml:"data_dir"`
-	HTTP    HTTP   `yaml:"http"`
-	Store   Store  `yaml:"store"`
-	Log     Log    `yaml:"log"`
+	DataDir string  `yaml:"data_dir"`
+	HTTP    HTTP    `yaml:"http"`
+	Store   Store   `yaml:"store"`
+	Access  Access  `yaml:"access"`
+	Privacy Privacy `yaml:"privacy"`
+	Log     Log     `yaml:"log"`
+}
+
+// Access configures users, sessions, approvals and query bounds.
+type Access struct {
+	// Dir holds users, sessions and approvals. Default <data_dir>/access.
+	Dir string `yaml:"dir"`
+	// SessionTTL is how long a console session lasts. Default 8h.
+	SessionTTL Duration `yaml:"session_ttl"`
+	// ApprovalTTL is how long an approval stays usable. Default 24h.
+	ApprovalTTL Duration `yaml:"approval_ttl"`
+	// ExportThreshold is the most records a query returns without an
+	// export approval. Default 1000.
+	ExportThreshold int `yaml:"export_threshold"`
+	// MaxWindow is the longest time window of one query. Default 31d.
+	MaxWindow Duration `yaml:"max_window"`
+	// Rate and Burst limit each user's queries. Defaults 5/s and 20.
+	Rate  float64 `yaml:"rate"`
+	Burst int     `yaml:"burst"`
+}
+
+// Privacy configures the encryption of personal fields.
+type Privacy struct {
+	// KeyDir holds the field and index keysets, apart from the data.
+	// Default ./warden-keys.
+	KeyDir string `yaml:"key_dir"`
 }
 
 // HTTP configures the HTTP API.
@@ -36,6 +63,16 @@ type HTTP struct {
 	Listen string `yaml:"listen"`
 	// MaxBodyBytes bounds one request body. Default 32 MiB.
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// TLSCert and TLSKey serve HTTPS with the given PEM files. DevTLS
+	// serves HTTPS with a self-signed certificate generated into the data
+	// directory, for trials only.
+	TLSCert string `yaml:"tls_cert"`
+	TLSKey  string `yaml:"tls_key"`
+	DevTLS  bool   `yaml:"dev_tls"`
+	// TLSClientCA lets clients (inspectors) sign in with certificates
+	// issued by this CA (PEM); a user's certificate is bound to him by its
+	// fingerprint.
+	TLSClientCA string `yaml:"tls_client_ca"`
 }
 
 // Store configures the record store (see store.Config).
@@ -72,7 +109,10 @@ func Default() *File {
 			SegmentBytes: d.SegmentBytes, WALFileBytes: d.WALFileSize,
 			HistoryInterval: Duration(d.HistoryInterval), ExpireInterval: Duration(d.ExpireInterval),
 		},
-		Log: Log{Level: "info", Format: "text"},
+		Access: Access{SessionTTL: Duration(8 * time.Hour), ApprovalTTL: Duration(24 * time.Hour), ExportThreshold: 1000,
+			MaxWindow: Duration(31 * 24 * time.Hour), Rate: 5, Burst: 20},
+		Privacy: Privacy{KeyDir: "./warden-keys"},
+		Log:     Log{Level: "info", Format: "text"},
 	}
 }
 
@@ -102,6 +142,12 @@ func Parse(b []byte) (*File, error) {
 	}
 	if f.HTTP.MaxBodyBytes <= 0 {
 		return nil, fmt.Errorf("config: http.max_body_bytes must be positive")
+	}
+	if (f.HTTP.TLSCert == "") != (f.HTTP.TLSKey == "") {
+		return nil, fmt.Errorf("config: http.tls_cert and http.tls_key go together")
+	}
+	if f.HTTP.TLSClientCA != "" && f.HTTP.TLSCert == "" && !f.HTTP.DevTLS {
+		return nil, fmt.Errorf("config: http.tls_client_ca needs HTTPS (tls_cert and tls_key, or dev_tls)")
 	}
 	switch f.Log.Level {
 	case "debug", "info", "warn", "error":

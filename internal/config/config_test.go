@@ -21,7 +21,8 @@ const day = 24 * time.Hour
 // fullFile is testdata/full.yaml, which sets every key.
 var fullFile = &config.File{
 	DataDir: "/var/lib/warden",
-	HTTP:    config.HTTP{Listen: "0.0.0.0:9090", MaxBodyBytes: 1 << 20},
+	HTTP: config.HTTP{Listen: "0.0.0.0:9090", MaxBodyBytes: 1 << 20, TLSCert: "/etc/warden/tls.crt", TLSKey: "/etc/warden/tls.key",
+		TLSClientCA: "/etc/warden/inspectors-ca.pem"},
 	Store: config.Store{
 		BlockRecords: 4096, BlockAge: config.Duration(250 * time.Millisecond), Partition: config.Duration(12 * time.Hour),
 		SegmentBytes: 256 << 20, MaxPending: 20000, WALFileBytes: 16 << 20,
@@ -31,7 +32,10 @@ var fullFile = &config.File{
 		},
 		ExpireInterval: config.Duration(10 * time.Minute), Name: "warden/isp-test-1",
 	},
-	Log: config.Log{Level: "debug", Format: "json"},
+	Access: config.Access{Dir: "/var/lib/warden-access", SessionTTL: config.Duration(4 * time.Hour), ApprovalTTL: config.Duration(12 * time.Hour),
+		ExportThreshold: 500, MaxWindow: config.Duration(7 * day), Rate: 2, Burst: 10},
+	Privacy: config.Privacy{KeyDir: "/etc/warden/keys"},
+	Log:     config.Log{Level: "debug", Format: "json"},
 }
 
 // fullStore is the store configuration fullFile stands for.

@@ -1,42 +1,78 @@
-// Package httpapi serves Warden's HTTP API: record ingestion as JSON lines,
-// health, and the signed checkpoint.
+// Package httpapi serves Warden's HTTP API: ingestion, records, proofs,
+// searches, registrations with two-person reveals, users, the audit trail
+// and verification.
 //
-// Handlers return errors; [Server.ServeHTTP] maps each to a status code
-// and a JSON body {"error": "..."} through one function, so every refusal
-// says why.
+// Every route names the [access.Permission] it needs; [Server] refuses a
+// request without credentials (401) or without the permission (403)
+// before the handler runs. Handlers return a reply instead of writing the
+// response, so the server writes the audit record first: a read whose
+// audit record cannot be made durable is not answered. Errors map to a
+// status and a JSON body {"error": "..."} in one function.
 package httpapi
 
 import (
-	"bufio"
-	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
-	"time"
-	"unicode/utf8"
+	"net/netip"
+	"strings"
 
+	"github.com/warden-ops/warden/internal/access"
+	"github.com/warden-ops/warden/internal/privacy"
 	"github.com/warden-ops/warden/internal/record"
 	"github.com/warden-ops/warden/internal/store"
 )
 
 // Config configures the API.
 type Config struct {
-	// MaxBodyBytes bounds a request body. Default 32 MiB.
+	// MaxBodyBytes bounds the ingestion body. Default 32 MiB. Other
+	// requests are bounded at 1 MiB.
 	MaxBodyBytes int64
 	// MaxLineBytes bounds one JSON line. Default 2 MiB, room for a raw
 	// record at record.MaxDataLen after JSON's base64.
 	MaxLineBytes int
-	Logger       *slog.Logger
+	// Access authenticates and authorizes; Auditor records reads and
+	// changes; Vault seals and reveals personal fields. All required.
+	Access  *access.Service
+	Auditor *access.Auditor
+	Vault   *privacy.Vault
+	// DataDir is the store's directory, for verification runs.
+	DataDir string
+	// Sources returns the collectors' per-source counters, if any.
+	Sources func() any
+	// TLS says the API is served over TLS: cookies are Secure and HSTS is
+	// sent.
+	TLS    bool
+	Logger *slog.Logger
 }
+
+// maxRequestBytes bounds every body but ingestion's.
+const maxRequestBytes = 1 << 20
 
 // Server is the HTTP API over a store.
 type Server struct {
-	cfg   Config
-	store *store.Store
-	log   *slog.Logger
-	mux   *http.ServeMux
+	cfg    Config
+	store  *store.Store
+	access *access.Service
+	audit  *access.Auditor
+	vault  *privacy.Vault
+	log    *slog.Logger
+	mux    *http.ServeMux
+	routes []Route
+	h      http.Handler
+}
+
+// Route is one registered route and the permission it needs.
+type Route struct {
+	Pattern string
+	Perm    access.Permission
+	// Audited routes write an audit record for every request they answer.
+	Audited bool
 }
 
 // New returns the API server for st.
@@ -50,30 +86,163 @@ func New(st *store.Store, cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{cfg: cfg, store: st, log: cfg.Logger, mux: http.NewServeMux()}
-	s.handle("POST /api/v1/records", s.postRecords)
-	s.handle("GET /api/v1/checkpoint", s.getCheckpoint)
-	s.handle("GET /healthz", s.healthz)
+	s := &Server{cfg: cfg, store: st, access: cfg.Access, audit: cfg.Auditor, vault: cfg.Vault, log: cfg.Logger, mux: http.NewServeMux()}
+	s.registerRoutes()
+	// Browsers' cross-origin state-changing requests are refused; API
+	// clients (no Origin, no Sec-Fetch-Site) are not affected.
+	s.h = http.NewCrossOriginProtection().Handler(s.mux)
 	return s
 }
+
+// Routes returns every registered route.
+func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "no-store")
-	s.mux.ServeHTTP(w, r)
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+	if s.cfg.TLS {
+		h.Set("Strict-Transport-Security", "max-age=31536000")
+	}
+	s.h.ServeHTTP(w, r)
 }
 
-// handlerFunc is a handler that may fail.
-type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+// reply is what a handler answers. The server audits it, then writes it.
+type reply struct {
+	status int
+	body   any    // JSON-encoded, unless raw is set
+	raw    []byte // written as is with contentType
+	ctype  string
+	// What the audit record says about the request.
+	query   string
+	caseRef string
+	count   uint64
+	// cookie, if set, is sent with the answer.
+	cookie *http.Cookie
+}
 
-func (s *Server) handle(pattern string, h handlerFunc) {
+func ok(body any) *reply { return &reply{status: http.StatusOK, body: body} }
+
+// handler is a route's work. p is nil only on routes with PermNone.
+type handler func(r *http.Request, p *access.Principal) (*reply, error)
+
+// route registers h for pattern, needing perm; audited routes write an
+// audit record for every answer, allowed, denied or failed.
+func (s *Server) route(pattern string, perm access.Permission, audited bool, h handler) {
+	s.routes = append(s.routes, Route{Pattern: pattern, Perm: perm, Audited: audited})
+	action := pattern
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		if err := h(w, r); err != nil {
-			s.writeError(w, r, err)
+		if !strings.HasSuffix(pattern, "/records") {
+			r.Body = http.MaxBytesReader(w, r.Body, maxRequestBytes)
 		}
+		var p *access.Principal
+		if perm != access.PermNone {
+			var err error
+			if p, err = s.access.Identify(credentials(r)); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			if !p.Can(perm) {
+				err := fmt.Errorf("%w: %s (roles %v) lacks the %s permission", access.ErrForbidden, p.User, p.Roles, perm)
+				if audited {
+					s.logAudit(r, p, action, &reply{query: r.URL.RawQuery}, "denied: "+err.Error())
+				}
+				s.writeError(w, r, err)
+				return
+			}
+			if audited {
+				if err := s.access.Allow(p.User); err != nil {
+					s.writeError(w, r, err)
+					return
+				}
+			}
+		}
+		rep, err := h(r, p)
+		if audited {
+			outcome := "ok"
+			if err != nil {
+				outcome = "error: " + err.Error()
+				if errors.Is(err, access.ErrForbidden) {
+					outcome = "denied: " + err.Error()
+				}
+				rep = &reply{query: r.URL.RawQuery}
+			}
+			if aerr := s.logAudit(r, p, action, rep, outcome); aerr != nil {
+				s.writeError(w, r, &Error{Status: http.StatusServiceUnavailable,
+					Err: fmt.Errorf("the audit trail cannot be written, so nothing is returned: %w", aerr)})
+				return
+			}
+		}
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		s.write(w, rep)
 	})
+}
+
+func (s *Server) logAudit(r *http.Request, p *access.Principal, action string, rep *reply, outcome string) error {
+	e := access.Entry{Addr: remoteAddr(r), Action: action, Query: rep.query, CaseRef: rep.caseRef, Count: rep.count, Outcome: outcome}
+	if p != nil {
+		e.Actor = p.User
+	}
+	if rep.query == "" && r.URL.RawQuery != "" {
+		e.Query = r.URL.RawQuery
+	}
+	if v := r.PathValue("id"); v != "" && !strings.Contains(e.Query, v) {
+		e.Query = strings.TrimPrefix(e.Query+" id="+v, " ")
+	}
+	_, err := s.audit.Log(e)
+	if err != nil {
+		s.log.Error("audit record not written", "action", action, "err", err)
+	}
+	return err
+}
+
+func (s *Server) write(w http.ResponseWriter, rep *reply) {
+	if rep.cookie != nil {
+		http.SetCookie(w, rep.cookie)
+	}
+	if rep.raw != nil {
+		w.Header().Set("Content-Type", rep.ctype)
+		w.WriteHeader(rep.status)
+		w.Write(rep.raw) //nolint:errcheck // the client went away; nothing to do
+		return
+	}
+	writeJSON(w, rep.status, rep.body)
+}
+
+// sessionCookie is the console session's cookie name.
+const sessionCookie = "warden_session"
+
+// credentials extracts what the request presents: a verified client
+// certificate, a bearer token, a session cookie.
+func credentials(r *http.Request) access.Credentials {
+	var c access.Credentials
+	if r.TLS != nil && len(r.TLS.VerifiedChains) > 0 && len(r.TLS.PeerCertificates) > 0 {
+		sum := sha256.Sum256(r.TLS.PeerCertificates[0].Raw)
+		c.CertSHA256 = hex.EncodeToString(sum[:])
+	}
+	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		c.Token = strings.TrimSpace(tok)
+	}
+	if ck, err := r.Cookie(sessionCookie); err == nil {
+		c.Session = ck.Value
+	}
+	return c
+}
+
+func remoteAddr(r *http.Request) netip.Addr {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	a, _ := netip.ParseAddr(host)
+	return a
 }
 
 // Error is an error with an HTTP status.
@@ -102,15 +271,25 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.As(err, &mbe):
 		status = http.StatusRequestEntityTooLarge
 		err = fmt.Errorf("request body over %d bytes: send smaller batches", mbe.Limit)
+	case errors.Is(err, access.ErrUnauthenticated):
+		status = http.StatusUnauthorized
+		w.Header().Set("WWW-Authenticate", `Bearer realm="warden"`)
+	case errors.Is(err, access.ErrForbidden):
+		status = http.StatusForbidden
+	case errors.Is(err, access.ErrRateLimited):
+		status = http.StatusTooManyRequests
+		w.Header().Set("Retry-After", "1")
+	case errors.Is(err, access.ErrInvalid), errors.Is(err, record.ErrInvalid):
+		status = http.StatusBadRequest
+	case errors.Is(err, access.ErrNotFound), errors.Is(err, store.ErrNotFound):
+		status = http.StatusNotFound
 	case errors.Is(err, store.ErrBatchTooLarge):
 		status = http.StatusRequestEntityTooLarge
 	case errors.Is(err, store.ErrBackpressure):
 		status = http.StatusServiceUnavailable
 		w.Header().Set("Retry-After", "1")
-	case errors.Is(err, store.ErrClosed):
+	case errors.Is(err, store.ErrClosed), errors.Is(err, store.ErrNotSealed):
 		status = http.StatusServiceUnavailable
-	case errors.Is(err, store.ErrNotFound):
-		status = http.StatusNotFound
 	}
 	if status >= 500 {
 		s.log.Error("http", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
@@ -118,137 +297,22 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	writeJSON(w, status, map[string]string{"error": err.Error()})
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) error {
+func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	return json.NewEncoder(w).Encode(v)
+	json.NewEncoder(w).Encode(v) //nolint:errcheck // the client went away; nothing to do
 }
 
-// LineError is one rejected input line.
-type LineError struct {
-	Line  int    `json:"line"`
-	Error string `json:"error"`
-	// KeptAs is the raw record that keeps the line.
-	KeptAs string `json:"kept_as,omitempty"`
-}
-
-// IngestResult answers POST /api/v1/records.
-type IngestResult struct {
-	Accepted int `json:"accepted"`
-	Rejected int `json:"rejected"`
-	// IDs are the accepted records' IDs, in line order.
-	IDs    []record.ID `json:"ids"`
-	Errors []LineError `json:"errors,omitempty"`
-}
-
-// postRecords stores a body of JSON lines. Valid lines become records;
-// each invalid line is reported with its reason and kept as a raw record,
-// so nothing sent is lost. The answer comes once everything is durable.
-func (s *Server) postRecords(w http.ResponseWriter, r *http.Request) error {
-	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
-	sc := bufio.NewScanner(body)
-	sc.Buffer(make([]byte, min(64<<10, s.cfg.MaxLineBytes)), s.cfg.MaxLineBytes)
-	now := time.Now().UTC()
-	source := "http:" + r.RemoteAddr
-	var res IngestResult
-	var recs []*record.Record
-	var rejected []int // per record: its index in res.Errors, or -1 if accepted
-	line := 0
-	for sc.Scan() {
-		line++
-		b := sc.Bytes()
-		if len(bytes.TrimSpace(b)) == 0 {
-			continue
+// decodeBody reads a JSON request body strictly.
+func decodeBody(r *http.Request, v any) error {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
 		}
-		rec, err := record.ParseJSON(b)
-		if err != nil {
-			res.Errors = append(res.Errors, LineError{Line: line, Error: err.Error()})
-			rejected = append(rejected, len(res.Errors)-1)
-			recs = append(recs, rawRecord(b, err, source, now))
-			continue
-		}
-		if rec.ReceiveTime.IsZero() {
-			rec.ReceiveTime = now
-		}
-		recs = append(recs, rec)
-		rejected = append(rejected, -1)
+		return badRequest("request body: %v", err)
 	}
-	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			return badRequest("line %d is longer than %d bytes; nothing was stored", line+1, s.cfg.MaxLineBytes)
-		}
-		return fmt.Errorf("read body: %w", err)
-	}
-	if len(recs) == 0 {
-		return badRequest("empty body: send one JSON record per line")
-	}
-	ids, err := s.store.Append(recs)
-	if err != nil {
-		return err
-	}
-	for i, id := range ids {
-		if e := rejected[i]; e >= 0 {
-			res.Errors[e].KeptAs = id.String()
-		} else {
-			res.IDs = append(res.IDs, id)
-		}
-	}
-	res.Accepted, res.Rejected = len(res.IDs), len(res.Errors)
-	status := http.StatusOK
-	if res.Accepted == 0 {
-		status = http.StatusUnprocessableEntity
-	}
-	return writeJSON(w, status, res)
-}
-
-// rawFormat marks raw records made from rejected API lines.
-const rawFormat = "api-json"
-
-// rawRecord keeps a rejected line verbatim. A line longer than a raw
-// record holds keeps its first record.MaxDataLen bytes, and the reason
-// says how long it was.
-func rawRecord(line []byte, err error, source string, now time.Time) *record.Record {
-	reason := err.Error()
-	if len(line) > record.MaxDataLen {
-		reason = fmt.Sprintf("line of %d bytes, kept to %d: %s", len(line), record.MaxDataLen, reason)
-		line = line[:record.MaxDataLen]
-	}
-	return &record.Record{Kind: record.KindRaw, EventTime: now, ReceiveTime: now, Source: source,
-		Raw: &record.Raw{Reason: truncate(reason, record.MaxStringLen), Format: rawFormat, Data: bytes.Clone(line)}}
-}
-
-// truncate cuts s to at most n bytes at a UTF-8 boundary.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
-}
-
-func (s *Server) getCheckpoint(w http.ResponseWriter, _ *http.Request) error {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	_, err := w.Write(s.store.Checkpoint())
-	return err
-}
-
-// Health answers GET /healthz.
-type Health struct {
-	Status     string            `json:"status"`
-	Error      string            `json:"error,omitempty"`
-	Pending    int               `json:"pending"`
-	LogEntries int64             `json:"log_entries"`
-	Sealed     map[string]uint64 `json:"sealed"`
-}
-
-func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) error {
-	st := s.store.Stats()
-	h := Health{Status: "ok", Pending: st.Pending, LogEntries: st.LogEntries, Sealed: st.Sealed}
-	status := http.StatusOK
-	if st.Err != nil {
-		h.Status, h.Error, status = "failing", st.Err.Error(), http.StatusServiceUnavailable
-	}
-	return writeJSON(w, status, h)
+	return nil
 }

@@ -9,12 +9,15 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/warden-ops/warden/internal/access"
 	"github.com/warden-ops/warden/internal/httpapi"
+	"github.com/warden-ops/warden/internal/privacy"
 	"github.com/warden-ops/warden/internal/record"
 	"github.com/warden-ops/warden/internal/seal"
 	"github.com/warden-ops/warden/internal/store"
@@ -47,21 +50,97 @@ func openStore(t *testing.T, mod func(*store.Config)) *store.Store {
 	return st
 }
 
-// serve starts a real HTTP server with the API over st.
+// env is what serve sets up beside the API: the access service, the vault
+// and one user with a token per role.
+type env struct {
+	access *access.Service
+	vault  *privacy.Vault
+	tokens map[access.Role]string
+	clock  *clock
+}
+
+// envs maps a test server's host to its env, for do.
+var envs sync.Map
+
+// clock is a settable time for approvals and sessions.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+// serve starts a real HTTP server with the API over st, with an access
+// service holding one user per role: adm (administrator), op (operator),
+// aud (auditor), insp (inspector) and insp2 (a second inspector).
 func serve(t *testing.T, st *store.Store, cfg httpapi.Config) *httptest.Server {
 	t.Helper()
+	e := newEnv(t, st)
 	cfg.Logger = slog.New(slog.NewTextHandler(t.Output(), nil))
+	cfg.Access, cfg.Vault, cfg.Auditor = e.access, e.vault, access.NewAuditor(st, "warden", nil)
 	srv := httptest.NewServer(httpapi.New(st, cfg))
 	t.Cleanup(srv.Close)
+	envs.Store(strings.TrimPrefix(srv.URL, "http://"), e)
 	return srv
 }
 
-// do sends a request and returns the response with its body read.
+func newEnv(t *testing.T, st *store.Store) *env {
+	t.Helper()
+	clk := &clock{t: time.Now()}
+	acc, boot, err := access.Open(access.Config{Dir: t.TempDir(), Now: clk.Now, Rate: 1000, Burst: 1000, ExportThreshold: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := acc.Bootstrap(boot, "adm", "administrator-password"); err != nil {
+		t.Fatal(err)
+	}
+	e := &env{access: acc, tokens: map[access.Role]string{}, clock: clk}
+	users := map[string]access.Role{"adm": access.RoleAdmin, "op": access.RoleOperator, "aud": access.RoleAuditor, "insp": access.RoleInspector, "insp2": access.RoleInspector}
+	for name, role := range users {
+		if name != "adm" {
+			// Token-only users: argon2id hashing is slow on purpose.
+			if err := acc.AddUser(name, "", []access.Role{role}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, tok, err := acc.NewToken(name, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if name != "insp2" {
+			e.tokens[role] = tok
+		} else {
+			e.tokens["inspector2"] = tok
+		}
+	}
+	if e.vault, err = privacy.Open(t.TempDir()); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// do sends a request as the operator and returns the response with its
+// body read.
 func do(t *testing.T, method, url, body string) (*http.Response, []byte) {
+	t.Helper()
+	return doAs(t, access.RoleOperator, method, url, body)
+}
+
+// doAs sends a request with the token of role's user ("" for none).
+func doAs(t *testing.T, role access.Role, method, url, body string) (*http.Response, []byte) {
 	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), method, url, strings.NewReader(body))
 	if err != nil {
 		t.Fatalf("NewRequest: %v", err)
+	}
+	if role != "" {
+		v, ok := envs.Load(req.URL.Host)
+		if !ok {
+			t.Fatalf("no test env for %s", req.URL.Host)
+		}
+		req.Header.Set("Authorization", "Bearer "+v.(*env).tokens[role])
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -100,7 +100,7 @@ func TestInvalidRecordKeptRaw(t *testing.T) {
 }
 
 func TestBackpressureRetried(t *testing.T) {
-	st := openStore(t, func(c *store.Config) { c.MaxPending, c.BlockRecords, c.BlockAge = 10, 10, 20 * time.Millisecond })
+	st := openStore(t, func(c *store.Config) { c.MaxPending, c.BlockRecords, c.BlockAge = 10, 10, 20*time.Millisecond })
 	p := New(st, Config{Batch: 8, FlushInterval: time.Millisecond})
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
