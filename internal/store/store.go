@@ -523,3 +523,6 @@ func (s *Store) Flush() error {
 	}
 	return s.sealRound(true)
 }
+
+// Dir returns the store's directory.
+func (s *Store) Dir() string { return s.dir }
