@@ -39,6 +39,21 @@ func TestProofCommands(t *testing.T) {
 	if out, err := runCmd(t, "proof", "-data", dir, "-o", bundle, "nat:777"); err != nil {
 		t.Fatalf("warden proof: %v\n%s", err, out)
 	}
+	st, err := store.Open(store.Config{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	audited := false
+	for r, err := range st.Scan(t.Context(), store.Query{Kind: record.KindAudit}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		audited = audited || (r.Audit.Action == "warden proof" && r.Audit.Query == "id=nat:777" && strings.HasPrefix(r.Audit.Actor, "cli:"))
+	}
+	st.Close()
+	if !audited {
+		t.Error("warden proof left no audit record")
+	}
 	key, _ := os.ReadFile(filepath.Join(dir, "keys", "checkpoint.pub"))
 	out, err := runCmd(t, "verify-proof", "-key", strings.TrimSpace(string(key)), bundle)
 	if err != nil || !strings.Contains(out, "OK: nat:777") {

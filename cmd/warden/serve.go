@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -20,6 +22,7 @@ import (
 	"github.com/warden-ops/warden/internal/config"
 	"github.com/warden-ops/warden/internal/httpapi"
 	"github.com/warden-ops/warden/internal/privacy"
+	"github.com/warden-ops/warden/internal/record"
 	"github.com/warden-ops/warden/internal/store"
 )
 
@@ -52,6 +55,12 @@ func runServe(args []string, _, stderr io.Writer) error {
 		return err
 	}
 	log.Info("store open", "dir", scfg.Dir, "verifier_key", st.VerifierKey())
+	// Every start records the configuration in force (retention included),
+	// so a change of policy is in the audit trail like any other change.
+	if _, err := access.NewAuditor(st, "warden", nil).Log(access.Entry{Actor: "system", Action: "warden serve: start",
+		Query: configSummary(*cfgPath, &scfg), Outcome: "ok"}); err != nil {
+		return errors.Join(err, st.Close())
+	}
 	err = serveStore(cfg, st, log, stderr)
 	return errors.Join(err, st.Close())
 }
@@ -125,6 +134,27 @@ func serveStore(cfg *config.File, st *store.Store, log *slog.Logger, stderr io.W
 		err = nil
 	}
 	return err
+}
+
+// configSummary names the configuration file (with its digest) and the
+// retention of every kind.
+func configSummary(path string, scfg *store.Config) string {
+	var b strings.Builder
+	if path == "" {
+		b.WriteString("config=defaults")
+	} else {
+		data, err := os.ReadFile(path)
+		sum := sha256.Sum256(data)
+		fmt.Fprintf(&b, "config=%s sha256=%x", path, sum[:8])
+		if err != nil {
+			fmt.Fprintf(&b, " (unreadable: %v)", err)
+		}
+	}
+	b.WriteString(" retention:")
+	for _, k := range record.Kinds {
+		fmt.Fprintf(&b, " %s=%s", k, config.FormatDuration(scfg.RetentionFor(k)))
+	}
+	return b.String()
 }
 
 func baseURL(cfg *config.File) string {

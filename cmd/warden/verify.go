@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/user"
 	"strings"
 
+	"github.com/warden-ops/warden/internal/access"
 	"github.com/warden-ops/warden/internal/record"
 	"github.com/warden-ops/warden/internal/seal"
 	"github.com/warden-ops/warden/internal/store"
@@ -71,6 +73,14 @@ func printReport(w io.Writer, rep *store.Report) {
 	}
 }
 
+// osUser names the operating-system user running the command.
+func osUser() string {
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return fmt.Sprintf("uid-%d", os.Getuid())
+}
+
 // readKey returns a verifier key given inline or as @file.
 func readKey(arg string) (string, error) {
 	if path, ok := strings.CutPrefix(arg, "@"); ok {
@@ -97,13 +107,26 @@ func runProof(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	// Read-only, so it works beside a running warden serve.
-	st, err := store.Open(store.Config{Dir: *dataDir, ReadOnly: true})
+	// Reading a record leaves an audit record, from the command line too,
+	// so the store is opened for writing; beside a running server, the
+	// API's GET /api/v1/records/{id}/proof does the same under a user.
+	st, err := store.Open(store.Config{Dir: *dataDir})
 	if err != nil {
+		if strings.Contains(err.Error(), "another warden") {
+			return fmt.Errorf("%w\nwarden serve is running on this store: use GET /api/v1/records/%s/proof with a token", err, id)
+		}
 		return err
 	}
 	defer st.Close()
 	b, err := st.Proof(id)
+	outcome := "ok"
+	if err != nil {
+		outcome = "error: " + err.Error()
+	}
+	if _, aerr := access.NewAuditor(st, "warden-cli", nil).Log(access.Entry{Actor: "cli:" + osUser(), Action: "warden proof",
+		Query: "id=" + id.String(), Count: 1, Outcome: outcome}); aerr != nil {
+		return fmt.Errorf("no proof without an audit record: %w", aerr)
+	}
 	if err != nil {
 		return err
 	}
