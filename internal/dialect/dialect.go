@@ -116,7 +116,6 @@ func (c Chain) Parse(m *Message) ([]*record.Record, error) {
 // newRecord returns a record of kind k with the message's source and
 // receive time, and event time t (corrected by the source's offset), or
 // the receive time if t is zero.
-//lint:ignore U1000 the vendor parsers use it; they land in the next commits
 func newRecord(k record.Kind, m *Message, t time.Time) *record.Record {
 	r := &record.Record{}
 	r.Init(k)

@@ -338,3 +338,6 @@ func (r *Registry) Stats() ([]Stats, uint64) {
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, r.unknown.Load()
 }
+
+// Location returns the time zone the source's devices write in.
+func (s *Source) Location() *time.Location { return s.loc }
