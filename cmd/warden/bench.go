@@ -1,21 +1,60 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
+	"time"
 
 	"github.com/warden-ops/warden/internal/bench"
 )
 
 func runBench(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "store" {
-		return errors.New("bench: want a benchmark name: store")
+	if len(args) > 0 && args[0] == "store" {
+		return runBenchStore(args[1:], stdout, stderr)
 	}
-	return runBenchStore(args[1:], stdout, stderr)
+	if len(args) > 0 && args[0] == "syslog" {
+		return runBenchSyslog(args[1:], stdout, stderr)
+	}
+	return errors.New("bench: want a benchmark name: store or syslog")
+}
+
+// runBenchSyslog sends the same CGNAT syslog stream over TCP to rsyslogd
+// writing a file and to warden serve storing it, and compares the rates.
+func runBenchSyslog(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("bench syslog", stderr)
+	c := bench.SyslogConfig{Timeout: 10 * time.Minute}
+	fs.IntVar(&c.Lines, "n", 1_000_000, "syslog lines to send")
+	fs.IntVar(&c.Conns, "conns", 2, "TCP connections")
+	fs.DurationVar(&c.Timeout, "timeout", 10*time.Minute, "give up on a receiver after this long")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	c.Warden = exe
+	d, err := os.MkdirTemp("", "warden-bench-syslog-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(d)
+	c.Dir = d
+	fmt.Fprintf(stdout, "bench syslog: %d Juniper RT_FLOW CGNAT lines over %d TCP connections\n", c.Lines, c.Conns)
+	res, err := bench.RunSyslog(context.Background(), c)
+	if err != nil {
+		return err
+	}
+	for _, r := range res {
+		fmt.Fprintf(stdout, "%-50s %12.0f lines/s (%.2fs)\n", r.Receiver, r.LinesPerSec(), r.Seconds)
+	}
+	fmt.Fprintf(stdout, "ratio: warden %.2fx rsyslog\n", res[1].LinesPerSec()/res[0].LinesPerSec())
+	return nil
 }
 
 // runBenchStore measures the store's write path beside its baselines, each

@@ -29,7 +29,8 @@ func TestCrashRecovery(t *testing.T) {
 	cfg := filepath.Join(t.TempDir(), "warden.yaml")
 	// Small, young blocks, so kills land during sealing as well as
 	// during ingest.
-	os.WriteFile(cfg, []byte("store:\n  block_records: 300\n  block_age: 50ms\nprivacy:\n  key_dir: "+t.TempDir()+"\n"), 0o600)
+	os.WriteFile(cfg, []byte("store:\n  block_records: 300\n  block_age: 50ms\nprivacy:\n  key_dir: "+t.TempDir()+
+		"\nsyslog:\n  udp: ''\n  tcp: ''\nradius:\n  listen: ''\nipfix:\n  listen: ''\n"), 0o600)
 	acked := map[record.ID]string{}
 	var token string
 	var mu sync.Mutex

@@ -93,9 +93,13 @@ func serveStore(cfg *config.File, st *store.Store, log *slog.Logger, stderr io.W
 	if err != nil {
 		return err
 	}
+	col, err := newCollectors(cfg, st, log)
+	if err != nil {
+		return err
+	}
 	api := httpapi.New(st, httpapi.Config{
 		MaxBodyBytes: cfg.HTTP.MaxBodyBytes, Access: acc, Auditor: access.NewAuditor(st, "warden", nil),
-		Vault: vault, DataDir: cfg.DataDir, TLS: tlsCfg != nil, Logger: log,
+		Vault: vault, DataDir: cfg.DataDir, TLS: tlsCfg != nil, Logger: log, Sources: col.Status,
 	})
 	ln, err := net.Listen("tcp", cfg.HTTP.Listen)
 	if err != nil {
@@ -114,6 +118,10 @@ func serveStore(cfg *config.File, st *store.Store, log *slog.Logger, stderr io.W
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	cctx, stopCollectors := context.WithCancel(ctx)
+	defer stopCollectors()
+	cdone := make(chan error, 1)
+	go func() { cdone <- col.run(cctx) }()
 	errc := make(chan error, 1)
 	go func() {
 		if tlsCfg != nil {
@@ -133,7 +141,10 @@ func serveStore(cfg *config.File, st *store.Store, log *slog.Logger, stderr io.W
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
-	return err
+	// Stop the collectors and drain what they received into the store
+	// before the caller closes it.
+	stopCollectors()
+	return errors.Join(err, <-cdone)
 }
 
 // configSummary names the configuration file (with its digest) and the

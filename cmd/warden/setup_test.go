@@ -22,7 +22,7 @@ func setupIngestToken(t *testing.T, base, dataDir string) string {
 	if err != nil {
 		t.Fatalf("read bootstrap token: %v", err)
 	}
-	jar, _ := cookiejar.New(nil)
+	jar, _ := newJar()
 	c := &http.Client{Jar: jar}
 	call := func(path, body string, want int) []byte {
 		t.Helper()
@@ -47,3 +47,5 @@ func setupIngestToken(t *testing.T, base, dataDir string) string {
 	}
 	return tok.Token
 }
+
+func newJar() (http.CookieJar, error) { return cookiejar.New(nil) }

@@ -16,7 +16,9 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/warden-ops/warden/internal/dialect"
 	"github.com/warden-ops/warden/internal/record"
+	"github.com/warden-ops/warden/internal/source"
 	"github.com/warden-ops/warden/internal/store"
 )
 
@@ -29,7 +31,70 @@ type File struct {
 	Store   Store   `yaml:"store"`
 	Access  Access  `yaml:"access"`
 	Privacy Privacy `yaml:"privacy"`
-	Log     Log     `yaml:"log"`
+	Syslog  Syslog  `yaml:"syslog"`
+	RADIUS  RADIUS  `yaml:"radius"`
+	IPFIX   IPFIX   `yaml:"ipfix"`
+	Sources Sources `yaml:"sources"`
+	// Formats are operator-defined log formats (docs/formats.md), which
+	// sources name in their formats lists.
+	Formats []dialect.Custom `yaml:"formats"`
+	Log     Log              `yaml:"log"`
+}
+
+// Syslog configures the syslog listeners. An empty address turns a
+// listener off.
+type Syslog struct {
+	UDP string `yaml:"udp"`
+	TCP string `yaml:"tcp"`
+	// TLS listens only when TLSCert and TLSKey are set (RFC 5425).
+	TLS             string `yaml:"tls"`
+	TLSCert         string `yaml:"tls_cert"`
+	TLSKey          string `yaml:"tls_key"`
+	TLSClientCA     string `yaml:"tls_client_ca"`
+	MaxMessageBytes int    `yaml:"max_message_bytes"`
+}
+
+// RADIUS configures the accounting server.
+type RADIUS struct {
+	// Listen is the UDP address; empty turns RADIUS off.
+	Listen string `yaml:"listen"`
+	// Clients are the NASes allowed to send; packets from others are
+	// refused and counted.
+	Clients []RADIUSClient `yaml:"clients"`
+	// Dictionaries are FreeRADIUS dictionary files for vendor attributes.
+	Dictionaries []string `yaml:"dictionaries"`
+}
+
+// RADIUSClient is one NAS or group of NASes sharing a secret.
+type RADIUSClient struct {
+	Name      string   `yaml:"name"`
+	Addresses []string `yaml:"addresses"`
+	Secret    string   `yaml:"secret"`
+	Vendor    string   `yaml:"vendor"`
+}
+
+// IPFIX configures the IPFIX / NetFlow v9 collector.
+type IPFIX struct {
+	// Listen is the UDP address; empty turns the collector off.
+	Listen        string          `yaml:"listen"`
+	Exporters     []IPFIXExporter `yaml:"exporters"`
+	AcceptUnknown bool            `yaml:"accept_unknown"`
+}
+
+// IPFIXExporter is one device exporting NAT events.
+type IPFIXExporter struct {
+	Name      string   `yaml:"name"`
+	Addresses []string `yaml:"addresses"`
+	// Vendor is rfc8158 (default), juniper or cisco-asa.
+	Vendor string `yaml:"vendor"`
+}
+
+// Sources configures who may send syslog, and how it is read.
+type Sources struct {
+	// AcceptUnknown takes messages from unlisted senders, trying every
+	// built-in format. Default true; set false to refuse and count them.
+	AcceptUnknown bool            `yaml:"accept_unknown"`
+	List          []source.Config `yaml:"list"`
 }
 
 // Access configures users, sessions, approvals and query bounds.
@@ -112,6 +177,10 @@ func Default() *File {
 		Access: Access{SessionTTL: Duration(8 * time.Hour), ApprovalTTL: Duration(24 * time.Hour), ExportThreshold: 1000,
 			MaxWindow: Duration(31 * 24 * time.Hour), Rate: 5, Burst: 20},
 		Privacy: Privacy{KeyDir: "./warden-keys"},
+		Syslog:  Syslog{UDP: "127.0.0.1:5514", TCP: "127.0.0.1:5514", TLS: "127.0.0.1:6514"},
+		RADIUS:  RADIUS{Listen: "127.0.0.1:1813"},
+		IPFIX:   IPFIX{Listen: "127.0.0.1:4739"},
+		Sources: Sources{AcceptUnknown: true},
 		Log:     Log{Level: "info", Format: "text"},
 	}
 }

@@ -12,7 +12,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/warden-ops/warden/internal/config"
+	"github.com/warden-ops/warden/internal/dialect"
 	"github.com/warden-ops/warden/internal/record"
+	"github.com/warden-ops/warden/internal/source"
 	"github.com/warden-ops/warden/internal/store"
 )
 
@@ -35,7 +37,18 @@ var fullFile = &config.File{
 	Access: config.Access{Dir: "/var/lib/warden-access", SessionTTL: config.Duration(4 * time.Hour), ApprovalTTL: config.Duration(12 * time.Hour),
 		ExportThreshold: 500, MaxWindow: config.Duration(7 * day), Rate: 2, Burst: 10},
 	Privacy: config.Privacy{KeyDir: "/etc/warden/keys"},
-	Log:     config.Log{Level: "debug", Format: "json"},
+	Syslog: config.Syslog{UDP: "0.0.0.0:514", TCP: "0.0.0.0:514", TLS: "0.0.0.0:6514", TLSCert: "/etc/warden/syslog.crt",
+		TLSKey: "/etc/warden/syslog.key", TLSClientCA: "/etc/warden/devices-ca.pem", MaxMessageBytes: 16384},
+	RADIUS: config.RADIUS{Listen: "0.0.0.0:1813", Clients: []config.RADIUSClient{{Name: "bras-1",
+		Addresses: []string{"192.0.2.1", "198.51.100.0/24"}, Secret: "s3cret", Vendor: "Huawei"}},
+		Dictionaries: []string{"/usr/share/freeradius/dictionary.huawei"}},
+	IPFIX: config.IPFIX{Listen: "0.0.0.0:4739", Exporters: []config.IPFIXExporter{{Name: "cgn-2", Addresses: []string{"192.0.2.2"}, Vendor: "juniper"}},
+		AcceptUnknown: true},
+	Sources: config.Sources{AcceptUnknown: false, List: []source.Config{{Name: "cgn-1", Addresses: []string{"192.0.2.3"},
+		Vendor: "Juniper MX960", Formats: []string{"juniper-mx", "my-cgn"}, TimeZone: "Asia/Shanghai", ClockOffset: 2 * time.Second}}},
+	Formats: []dialect.Custom{{Name: "my-cgn", Pattern: `NAT (?P<in>\S+) (?P<out>\S+)`, Kind: "nat",
+		Fields: map[string]string{"event": "create", "inside_addr": "{in}", "outside_addr": "{out}"}}},
+	Log: config.Log{Level: "debug", Format: "json"},
 }
 
 // fullStore is the store configuration fullFile stands for.
