@@ -221,3 +221,26 @@ func TestRoleMatrix(t *testing.T) {
 		t.Error("no roles allow something")
 	}
 }
+
+func TestRateLimit(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)}
+	s, _, err := Open(Config{Dir: t.TempDir(), Now: clk.Now, Rate: 1, Burst: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if err := s.Allow("op"); err != nil {
+			t.Fatalf("query %d within the burst: %v", i+1, err)
+		}
+	}
+	if err := s.Allow("op"); !errors.Is(err, ErrRateLimited) {
+		t.Errorf("query past the burst = %v, want ErrRateLimited", err)
+	}
+	if err := s.Allow("insp"); err != nil {
+		t.Errorf("another user's query = %v: limits are per user", err)
+	}
+	clk.Add(time.Second)
+	if err := s.Allow("op"); err != nil {
+		t.Errorf("query a second later = %v, want allowed", err)
+	}
+}
