@@ -20,6 +20,8 @@ import (
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/time/rate"
+
+	"github.com/warden-ops/warden/internal/seal"
 )
 
 // Config configures the access service.
@@ -182,23 +184,9 @@ func (s *Service) save() error {
 	return writeFile(s.statePath(), b, 0o600)
 }
 
+// writeFile replaces a file atomically and durably.
 func writeFile(path string, b []byte, perm os.FileMode) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
-	}
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if err = errors.Join(err, f.Close()); err != nil {
-		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
-	}
-	return nil
+	return seal.WriteFileAtomic(path, b, perm)
 }
 
 func randomString(n int) string {

@@ -33,6 +33,7 @@ import (
 	"github.com/tink-crypto/tink-go/v2/tink"
 
 	"github.com/warden-ops/warden/internal/record"
+	"github.com/warden-ops/warden/internal/seal"
 )
 
 // Field names of registration records. Encrypted values are stored under
@@ -99,32 +100,15 @@ func loadOrCreate(path string, template func() *tinkpb.KeyTemplate) (*keyset.Han
 	return h, nil
 }
 
-// writeKeyset writes a keyset through a temporary file, synced and renamed.
+// writeKeyset replaces a keyset file atomically and durably: a rotation
+// that returned must survive a crash, or records sealed under the new key
+// could not be read.
 func writeKeyset(path string, h *keyset.Handle) error {
 	var buf bytes.Buffer
 	if err := insecurecleartextkeyset.Write(h, keyset.NewJSONWriter(&buf)); err != nil {
 		return fmt.Errorf("encode keyset: %w", err)
 	}
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return fmt.Errorf("write keyset: %w", err)
-	}
-	_, err = f.Write(buf.Bytes())
-	if err == nil {
-		err = f.Sync()
-	}
-	if err = errors.Join(err, f.Close()); err != nil {
-		return fmt.Errorf("write keyset: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("write keyset: %w", err)
-	}
-	d, err := os.Open(filepath.Dir(path))
-	if err != nil {
-		return fmt.Errorf("sync key dir: %w", err)
-	}
-	return errors.Join(d.Sync(), d.Close())
+	return seal.WriteFileAtomic(path, buf.Bytes(), 0o600)
 }
 
 func (v *Vault) primitives() error {

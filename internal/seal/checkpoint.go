@@ -15,6 +15,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/google/renameio/v2"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -181,23 +182,12 @@ func ParseVerifierKey(vkey string, signer note.Signer) (*Keys, error) {
 	return &Keys{Signer: signer, Verifier: v, VerifierKey: vkey}, nil
 }
 
-// writeFileSync writes a file through a temporary name, syncs it and
-// renames it into place, so readers see the old or the new file whole.
+// writeFileSync replaces a file atomically (renameio: a synced temporary
+// file renamed into place) and syncs the directory, so the new file
+// survives a crash once this returns.
 func writeFileSync(path string, b []byte, perm os.FileMode) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
-	if err != nil {
+	if err := renameio.WriteFile(path, b, perm); err != nil {
 		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
-	}
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if err = errors.Join(err, f.Close()); err != nil {
-		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("rename %s: %w", filepath.Base(path), err)
 	}
 	d, err := os.Open(filepath.Dir(path))
 	if err != nil {
