@@ -89,7 +89,10 @@ store:
 	// RADIUS: Start for bob.
 	_, rport, _ := net.SplitHostPort(addrs["radius"])
 	radclient := exec.Command("radclient", "-x", "-t", "2", "-r", "2", "127.0.0.1:"+rport, "acct", "testing123")
-	radclient.Stdin = strings.NewReader(`Acct-Status-Type = Start, User-Name = "bob", Acct-Session-Id = "s-1", Framed-IP-Address = 100.64.9.9, Calling-Station-Id = "00-11-22-33-44-55", NAS-IP-Address = 192.0.2.1` + "\n")
+	// bob's session holds the inside address of the Juniper mapping, from
+	// a minute before it.
+	radclient.Stdin = strings.NewReader(fmt.Sprintf(`Acct-Status-Type = Start, User-Name = "bob", Acct-Session-Id = "s-1", Framed-IP-Address = %s, Calling-Station-Id = "00-11-22-33-44-55", NAS-IP-Address = 192.0.2.1, Event-Timestamp = %d`,
+		nat.NAT.InsideAddr, t0.Unix()-60) + "\n")
 	if out, err := radclient.CombinedOutput(); err != nil || !strings.Contains(string(out), "Accounting-Response") {
 		t.Fatalf("radclient: %v\n%s", err, out)
 	}
@@ -121,7 +124,7 @@ store:
 			return r["source"] == "cgn-1" && r["event"] == "login" && r["addr"] == "203.0.113.5"
 		}},
 		{"kind=session&account=bob", func(r map[string]any) bool {
-			return r["source"] == "bras-1" && r["event"] == "start" && r["addr"] == "100.64.9.9" && r["calling_station_id"] == "00-11-22-33-44-55"
+			return r["source"] == "bras-1" && r["event"] == "start" && r["addr"] == nat.NAT.InsideAddr.String() && r["calling_station_id"] == "00-11-22-33-44-55"
 		}},
 		{"kind=nat&outside_addr=198.51.100.77&port=1025", func(r map[string]any) bool {
 			return r["source"] == "cgn-2" && r["inside_addr"] == "100.64.7.7" && r["dest_addr"] == "93.184.216.34"
@@ -140,6 +143,26 @@ store:
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
+	// Trace-back joins the Juniper syslog NAT record to the RADIUS session.
+	req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/api/v1/trace?addr=%s&port=%d&at=%s", base, nat.NAT.OutsideAddr, nat.NAT.OutsidePort,
+		url.QueryEscape(t0.Format(time.RFC3339))), nil)
+	req.Header.Set("Authorization", "Bearer "+inspector)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ans struct {
+		Candidates []struct {
+			Account string
+			Reason  string
+		}
+	}
+	json.NewDecoder(resp.Body).Decode(&ans)
+	resp.Body.Close()
+	if len(ans.Candidates) == 0 || ans.Candidates[0].Account != "bob" {
+		t.Errorf("trace %s:%d at %s = %+v, want bob", nat.NAT.OutsideAddr, nat.NAT.OutsidePort, t0, ans)
+	}
+
 	// The unparseable UDP line came from 127.0.0.1, a configured source:
 	// it is kept raw and counted as rejected.
 	var st struct {

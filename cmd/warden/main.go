@@ -3,6 +3,7 @@
 //
 //	warden serve          run the collectors and the HTTP API
 //	warden verify         check a store against its signed checkpoints
+//	warden trace ADDR     who used an address and port at a time
 //	warden proof ID       write the offline proof of one record
 //	warden verify-proof   check a proof bundle offline
 //	warden bench store    measure the write path against baselines
@@ -35,6 +36,7 @@ type command struct {
 var commands = []command{
 	{"serve", "run Warden: HTTP API and store", runServe},
 	{"verify", "check a store against its signed checkpoints", runVerify},
+	{"trace", "who used an address and port at a time", runTrace},
 	{"proof", "write the offline proof bundle of one record", runProof},
 	{"verify-proof", "check a proof bundle offline", runVerifyProof},
 	{"bench", "benchmarks: bench store", runBench},

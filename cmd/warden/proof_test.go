@@ -105,3 +105,31 @@ func TestVerifyCommand(t *testing.T) {
 		t.Errorf("warden verify after deleting a segment = %v, %q; want exit 1 and FAIL deleted", err, out)
 	}
 }
+
+func TestTraceCommand(t *testing.T) {
+	dir := t.TempDir()
+	st, err := store.Open(store.Config{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := []string{
+		`{"kind":"session","time":"2026-11-01T01:00:00Z","received":"2026-11-01T01:00:00Z","source":"bras-1","event":"start","account":"alice","addr":"100.64.0.7","session_id":"s1"}`,
+		`{"kind":"nat","time":"2026-11-01T01:59:00Z","received":"2026-11-01T01:59:00Z","source":"cgn-1","event":"block-alloc","inside_addr":"100.64.0.7","outside_addr":"203.0.113.7","outside_port":40000,"outside_port_end":40511}`,
+	}
+	var recs []*record.Record
+	for _, line := range rs {
+		r, err := record.ParseJSON([]byte(line))
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, r)
+	}
+	if _, err := st.Append(recs); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	out, err := runCmd(t, "trace", "-data", dir, "203.0.113.7:40001", "-at", "2026-11-01T10:00:00+08:00")
+	if err != nil || !strings.Contains(out, "1. alice") || !strings.Contains(out, "session:1") || !strings.Contains(out, "nat:1") {
+		t.Errorf("warden trace = %v\n%s\nwant alice with the records it rests on", err, out)
+	}
+}

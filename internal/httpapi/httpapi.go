@@ -24,6 +24,7 @@ import (
 
 	"github.com/warden-ops/warden/internal/access"
 	"github.com/warden-ops/warden/internal/privacy"
+	"github.com/warden-ops/warden/internal/query"
 	"github.com/warden-ops/warden/internal/record"
 	"github.com/warden-ops/warden/internal/store"
 )
@@ -45,6 +46,8 @@ type Config struct {
 	DataDir string
 	// Sources returns the collectors' per-source counters, if any.
 	Sources func() any
+	// Trace configures the trace-back engine.
+	Trace query.Config
 	// TLS says the API is served over TLS: cookies are Secure and HSTS is
 	// sent.
 	TLS    bool
@@ -61,6 +64,7 @@ type Server struct {
 	access *access.Service
 	audit  *access.Auditor
 	vault  *privacy.Vault
+	tracer *query.Engine
 	log    *slog.Logger
 	mux    *http.ServeMux
 	routes []Route
@@ -86,7 +90,8 @@ func New(st *store.Store, cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{cfg: cfg, store: st, access: cfg.Access, audit: cfg.Auditor, vault: cfg.Vault, log: cfg.Logger, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, store: st, access: cfg.Access, audit: cfg.Auditor, vault: cfg.Vault, log: cfg.Logger, mux: http.NewServeMux(),
+		tracer: query.New(st, cfg.Trace)}
 	s.registerRoutes()
 	// Browsers' cross-origin state-changing requests are refused; API
 	// clients (no Origin, no Sec-Fetch-Site) are not affected.
@@ -279,7 +284,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, access.ErrRateLimited):
 		status = http.StatusTooManyRequests
 		w.Header().Set("Retry-After", "1")
-	case errors.Is(err, access.ErrInvalid), errors.Is(err, record.ErrInvalid):
+	case errors.Is(err, access.ErrInvalid), errors.Is(err, record.ErrInvalid), errors.Is(err, query.ErrQuestion):
 		status = http.StatusBadRequest
 	case errors.Is(err, access.ErrNotFound), errors.Is(err, store.ErrNotFound):
 		status = http.StatusNotFound

@@ -20,6 +20,7 @@ func (s *Server) registerRoutes() {
 	s.route("GET /api/v1/records/{id}", access.PermRead, audited, s.getRecord)
 	s.route("GET /api/v1/records/{id}/proof", access.PermRead, audited, s.getProof)
 	s.route("GET /api/v1/search", access.PermRead, audited, s.search)
+	s.route("GET /api/v1/trace", access.PermRead, audited, s.trace)
 
 	s.route("POST /api/v1/registrations", access.PermIngest, audited, s.postRegistration)
 	s.route("GET /api/v1/registrations", access.PermRead, audited, s.findRegistrations)

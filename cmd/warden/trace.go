@@ -1,0 +1,114 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/warden-ops/warden/internal/access"
+	"github.com/warden-ops/warden/internal/query"
+	"github.com/warden-ops/warden/internal/record"
+	"github.com/warden-ops/warden/internal/store"
+)
+
+// runTrace answers "who used ADDR[:PORT] at T" from the command line,
+// leaving an audit record like every read.
+func runTrace(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("trace", stderr)
+	dataDir := fs.String("data", "./warden-data", "data directory")
+	atFlag := fs.String("at", "", "the moment, RFC 3339 (2026-11-01T10:00:00+08:00)")
+	proto := fs.String("proto", "", "protocol (tcp, udp, icmp or a number)")
+	tol := fs.Duration("tolerance", 0, "clock skew allowed (default 2s)")
+	asJSON := fs.Bool("json", false, "print the answer as JSON")
+	caseRef := fs.String("case", "", "case reference, recorded in the audit trail")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("trace: give one address, like 203.0.113.7:40001 or [2001:db8::1]:443 or 203.0.113.7")
+	}
+	q := query.Question{Tolerance: *tol}
+	if ap, err := netip.ParseAddrPort(fs.Arg(0)); err == nil {
+		q.Addr, q.Port = ap.Addr(), ap.Port()
+	} else if a, err := netip.ParseAddr(strings.Trim(fs.Arg(0), "[]")); err == nil {
+		q.Addr = a
+	} else {
+		return fmt.Errorf("trace: %q is not an address or address:port", fs.Arg(0))
+	}
+	var err error
+	if q.At, err = time.Parse(time.RFC3339, *atFlag); err != nil {
+		return fmt.Errorf("trace: -at: %w", err)
+	}
+	if *proto != "" {
+		if q.Proto, err = record.ParseProtocol(*proto); err != nil {
+			return err
+		}
+	}
+	st, err := store.Open(store.Config{Dir: *dataDir})
+	if err != nil {
+		if strings.Contains(err.Error(), "another warden") {
+			return fmt.Errorf("%w\nwarden serve is running on this store: use GET /api/v1/trace with a token", err)
+		}
+		return err
+	}
+	defer st.Close()
+	ans, err := query.New(st, query.Config{}).Trace(contextWithSignals(), q)
+	outcome := "ok"
+	if err != nil {
+		outcome = "error: " + err.Error()
+	}
+	var n uint64
+	if ans != nil {
+		n = uint64(len(ans.Records()))
+	}
+	if _, aerr := access.NewAuditor(st, "warden-cli", nil).Log(access.Entry{Actor: "cli:" + osUser(), Action: "warden trace",
+		Query: fmt.Sprintf("trace %s port %d at %s", q.Addr, q.Port, q.At.Format(time.RFC3339)), CaseRef: *caseRef, Count: n, Outcome: outcome}); aerr != nil {
+		return fmt.Errorf("no answer without an audit record: %w", aerr)
+	}
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(ans)
+	}
+	printAnswer(stdout, ans)
+	return nil
+}
+
+func printAnswer(w io.Writer, a *query.Answer) {
+	q := a.Question
+	fmt.Fprintf(w, "who used %s", q.Addr)
+	if q.Port != 0 {
+		fmt.Fprintf(w, " port %d", q.Port)
+	}
+	fmt.Fprintf(w, " at %s?\n", q.At.Format(time.RFC3339))
+	if len(a.Candidates) == 0 {
+		fmt.Fprintln(w, "no account found")
+	}
+	for i, c := range a.Candidates {
+		exact := ""
+		if c.Exact {
+			exact = " (logged on both sides of the moment)"
+		}
+		fmt.Fprintf(w, "%d. %s%s\n   %s\n", i+1, c.Account, exact, c.Reason)
+	}
+	for _, g := range a.Gaps {
+		fmt.Fprintln(w, g)
+	}
+	for _, n := range a.Notes {
+		fmt.Fprintln(w, "note:", n)
+	}
+	var ids []string
+	for _, id := range a.Records() {
+		ids = append(ids, id.String())
+	}
+	if len(ids) > 0 {
+		fmt.Fprintf(w, "records (prove each with warden proof ID): %s\n", strings.Join(ids, " "))
+	}
+}

@@ -1,0 +1,298 @@
+package query
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"sort"
+	"time"
+
+	"github.com/warden-ops/warden/internal/record"
+	"github.com/warden-ops/warden/internal/store"
+)
+
+// mappingKey identifies one NAT mapping's records.
+type mappingKey struct {
+	proto       record.Protocol
+	inside      netip.AddrPort
+	outside     netip.Addr
+	first, last uint16
+	block       bool
+}
+
+func keyOf(n *record.NAT) mappingKey {
+	k := mappingKey{proto: n.Protocol, inside: netip.AddrPortFrom(n.InsideAddr, n.InsidePort), outside: n.OutsideAddr,
+		first: n.OutsidePort, last: n.OutsidePort}
+	if n.Event == record.NATBlockAlloc || n.Event == record.NATBlockRelease || n.OutsidePortEnd != 0 {
+		k.block, k.last, k.proto = true, max(n.OutsidePortEnd, n.OutsidePort), 0
+		k.inside = netip.AddrPortFrom(n.InsideAddr, 0)
+	}
+	return k
+}
+
+// covers reports whether a NAT record can hold the question's port and
+// protocol.
+func covers(n *record.NAT, port uint16, proto record.Protocol) bool {
+	if proto != 0 && n.Protocol != 0 && n.Protocol != proto {
+		return false
+	}
+	if port == 0 {
+		return true
+	}
+	if n.OutsidePortEnd != 0 {
+		return n.OutsidePort <= port && port <= n.OutsidePortEnd
+	}
+	// A port block announced without an end, or an address-only mapping
+	// (port 0), holds every port.
+	return n.OutsidePort == port || n.OutsidePort == 0
+}
+
+// mappings reconstructs the NAT mappings of the question's outside address
+// and port that were active at the moment.
+func (e *Engine) mappings(ctx context.Context, q Question, tol time.Duration) ([]*Mapping, map[string]bool, error) {
+	span := max(e.cfg.BlockLifetime, e.cfg.MappingLifetime)
+	from, to := q.At.Add(-span), q.At.Add(span)
+	byKey := map[mappingKey][]*record.Record{}
+	var order []mappingKey
+	sources := map[string]bool{} // every source that logged the address in the window
+	for r, err := range e.st.Scan(ctx, store.Query{Kind: record.KindNAT, From: from, To: to, OutsideAddr: q.Addr,
+		Match: func(r *record.Record) bool { return covers(r.NAT, q.Port, q.Proto) }}) {
+		if err != nil {
+			return nil, nil, err
+		}
+		sources[r.Source] = true
+		k := keyOf(r.NAT)
+		if _, ok := byKey[k]; !ok {
+			order = append(order, k)
+		}
+		byKey[k] = append(byKey[k], r)
+	}
+	var all []*Mapping
+	for _, k := range order {
+		all = append(all, e.intervals(k, byKey[k], from)...)
+	}
+	boundByNext(all)
+	var out []*Mapping
+	for _, m := range all {
+		if m.Interval.holds(q.At, tol) {
+			out = append(out, m)
+		}
+	}
+	return out, sources, nil
+}
+
+// intervals turns one mapping's records, in event-time order, into the
+// intervals it was active.
+func (e *Engine) intervals(k mappingKey, recs []*record.Record, windowStart time.Time) []*Mapping {
+	sort.SliceStable(recs, func(i, j int) bool { return recs[i].EventTime.Before(recs[j].EventTime) })
+	life := e.cfg.MappingLifetime
+	if k.block {
+		life = e.cfg.BlockLifetime
+	}
+	var out []*Mapping
+	var cur *Mapping
+	var last time.Time
+	start := func(r *record.Record, from time.Time) {
+		cur = &Mapping{Inside: k.inside, Outside: k.outside, PortFirst: k.first, PortLast: k.last, Proto: k.proto, Block: k.block,
+			Source: r.Source, Interval: Interval{From: from}}
+		out = append(out, cur)
+	}
+	for _, r := range recs {
+		t := r.EventTime
+		switch r.NAT.Event {
+		case record.NATCreate, record.NATBlockAlloc:
+			if cur == nil {
+				start(r, t)
+			}
+		case record.NATInterim:
+			if cur == nil {
+				start(r, t)
+				cur.EndReason = "began before its first record in view"
+			}
+		case record.NATDelete, record.NATBlockRelease:
+			if cur == nil {
+				start(r, windowStart)
+				cur.EndReason = "its allocation is older than the search window"
+			}
+			cur.Records = append(cur.Records, r.ID)
+			cur.Interval.To = t
+			if cur.EndReason == "" {
+				cur.EndReason = "release logged"
+			}
+			cur = nil
+			continue
+		}
+		cur.Records = append(cur.Records, r.ID)
+		last = t
+	}
+	if cur != nil {
+		cur.Interval.To, cur.Interval.Open = last.Add(life), true
+		cur.EndReason = fmt.Sprintf("no release logged: bounded by the %s lifetime", life)
+	}
+	return out
+}
+
+// boundByNext ends each open mapping no later than the next allocation of
+// the same outside resource to another inside address.
+func boundByNext(ms []*Mapping) {
+	for _, m := range ms {
+		if !m.Interval.Open {
+			continue
+		}
+		for _, n := range ms {
+			if n == m || n.Outside != m.Outside || n.PortLast < m.PortFirst || n.PortFirst > m.PortLast || n.Inside == m.Inside {
+				continue
+			}
+			if n.Interval.From.After(m.Interval.From) && n.Interval.From.Before(m.Interval.To) {
+				m.Interval.To = n.Interval.From
+				m.EndReason = "no release logged: ended by the next allocation of the same ports"
+			}
+		}
+	}
+}
+
+// sessions reconstructs the sessions holding addr (as their assigned
+// address, or inside one of their IPv6 prefixes) at the moment.
+func (e *Engine) sessions(ctx context.Context, addr netip.Addr, at time.Time, tol time.Duration) ([]*Session, error) {
+	from, to := at.Add(-e.cfg.SessionLifetime), at.Add(e.cfg.SessionLifetime)
+	q := store.Query{Kind: record.KindSession, From: from, To: to, InsideAddr: addr}
+	if addr.Is6() {
+		// The address may lie in a delegated prefix: no key can find it.
+		q = store.Query{Kind: record.KindSession, From: from, To: to, Match: func(r *record.Record) bool {
+			s := r.Session
+			return s.Addr == addr || s.IPv6Prefix.Contains(addr) || s.DelegatedPrefix.Contains(addr)
+		}}
+	}
+	type skey struct{ id, account string }
+	groups := map[skey][]*record.Record{}
+	var order []skey
+	for r, err := range e.st.Scan(ctx, q) {
+		if err != nil {
+			return nil, err
+		}
+		if r.Session.Event == record.SessionFailed {
+			continue
+		}
+		k := skey{r.Session.SessionID, r.Session.Account}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], r)
+	}
+	var all []*Session
+	for _, k := range order {
+		all = append(all, e.sessionIntervals(groups[k], from)...)
+	}
+	// An open session ends no later than the next session of the address.
+	for _, s := range all {
+		if !s.Interval.Open {
+			continue
+		}
+		for _, n := range all {
+			if n != s && n.Account != s.Account && n.Interval.From.After(s.Interval.From) && n.Interval.From.Before(s.Interval.To) {
+				s.Interval.To = n.Interval.From
+				s.EndReason = "no stop logged: ended by the next session of the address"
+			}
+		}
+	}
+	var out []*Session
+	for _, s := range all {
+		if s.Interval.holds(at, tol) {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+func (e *Engine) sessionIntervals(recs []*record.Record, windowStart time.Time) []*Session {
+	sort.SliceStable(recs, func(i, j int) bool { return recs[i].EventTime.Before(recs[j].EventTime) })
+	var out []*Session
+	var cur *Session
+	var last time.Time
+	start := func(r *record.Record, from time.Time) {
+		s := r.Session
+		prefix := s.DelegatedPrefix
+		if !prefix.IsValid() {
+			prefix = s.IPv6Prefix
+		}
+		cur = &Session{Account: s.Account, Addr: s.Addr, Prefix: prefix, SessionID: s.SessionID, CallingStationID: s.CallingStationID,
+			Source: r.Source, Interval: Interval{From: from}}
+		out = append(out, cur)
+	}
+	for _, r := range recs {
+		t := r.EventTime
+		switch r.Session.Event {
+		case record.SessionStart, record.SessionLogin:
+			if cur == nil {
+				start(r, t)
+			}
+		case record.SessionInterim:
+			if cur == nil {
+				start(r, t)
+				cur.EndReason = "began before its first record in view"
+			}
+		case record.SessionStop, record.SessionLogout:
+			if cur == nil {
+				start(r, windowStart)
+				cur.EndReason = "its start is older than the search window"
+			}
+			cur.Records = append(cur.Records, r.ID)
+			cur.Interval.To = t
+			if cur.EndReason == "" {
+				cur.EndReason = "stop logged"
+			}
+			cur = nil
+			continue
+		}
+		cur.Records = append(cur.Records, r.ID)
+		last = t
+	}
+	if cur != nil {
+		cur.Interval.To, cur.Interval.Open = last.Add(e.cfg.SessionLifetime), true
+		cur.EndReason = fmt.Sprintf("no stop logged: bounded by the %s lifetime", e.cfg.SessionLifetime)
+	}
+	return out
+}
+
+// gaps reports which of the given NAT sources (those that logged the
+// address around the moment) were silent around it for longer than
+// Silence.
+func (e *Engine) gaps(ctx context.Context, at time.Time, want map[string]bool) ([]Gap, error) {
+	if len(want) == 0 {
+		return nil, nil
+	}
+	from, to := at.Add(-2*e.cfg.Silence), at.Add(2*e.cfg.Silence)
+	before, after := map[string]time.Time{}, map[string]time.Time{}
+	for r, err := range e.st.Scan(ctx, store.Query{Kind: record.KindNAT, From: from, To: to}) {
+		if err != nil {
+			return nil, err
+		}
+		if !want[r.Source] {
+			continue
+		}
+		t := r.EventTime
+		if !t.After(at) {
+			if b, ok := before[r.Source]; !ok || t.After(b) {
+				before[r.Source] = t
+			}
+		} else if a, ok := after[r.Source]; !ok || t.Before(a) {
+			after[r.Source] = t
+		}
+	}
+	var out []Gap
+	for s := range want {
+		b, ok := before[s]
+		if !ok {
+			b = from
+		}
+		a, ok := after[s]
+		if !ok {
+			a = to
+		}
+		if a.Sub(b) > e.cfg.Silence {
+			out = append(out, Gap{Source: s, From: b, To: a})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Source < out[j].Source })
+	return out, nil
+}
