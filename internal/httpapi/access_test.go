@@ -25,7 +25,7 @@ import (
 // test's users.
 func concrete(pattern string) (method, path string) {
 	method, path, _ = strings.Cut(pattern, " ")
-	r := strings.NewReplacer("{id}", "nat:999999", "{name}", "nobody", "{account}", "nobody")
+	r := strings.NewReplacer("{id}", "nat:999999", "{name}", "nobody", "{account}", "nobody", "{addr}", "192.0.2.1")
 	return method, r.Replace(path)
 }
 
@@ -227,6 +227,9 @@ func TestEveryReadAudited(t *testing.T) {
 		{access.RoleAuditor, "/api/v1/audit?" + win},
 		{access.RoleAuditor, "/api/v1/verify"},
 		{access.RoleAdmin, "/api/v1/users"},
+		{access.RoleInspector, "/api/v1/trace?addr=203.0.113.7&port=40001&at=2026-11-01T02:00:00Z"},
+		{access.RoleInspector, "/api/v1/history/account/bob?" + win},
+		{access.RoleOperator, "/api/v1/history/address/203.0.113.7?" + win},
 	}
 	for _, rd := range reads {
 		before := len(auditRecords(t, st))

@@ -21,6 +21,8 @@ func (s *Server) registerRoutes() {
 	s.route("GET /api/v1/records/{id}/proof", access.PermRead, audited, s.getProof)
 	s.route("GET /api/v1/search", access.PermRead, audited, s.search)
 	s.route("GET /api/v1/trace", access.PermRead, audited, s.trace)
+	s.route("GET /api/v1/history/account/{account}", access.PermRead, audited, s.accountHistory)
+	s.route("GET /api/v1/history/address/{addr}", access.PermRead, audited, s.addressHistory)
 
 	s.route("POST /api/v1/registrations", access.PermIngest, audited, s.postRegistration)
 	s.route("GET /api/v1/registrations", access.PermRead, audited, s.findRegistrations)

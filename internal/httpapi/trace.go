@@ -49,3 +49,52 @@ func (s *Server) trace(r *http.Request, _ *access.Principal) (*reply, error) {
 	return &reply{status: http.StatusOK, body: ans, count: uint64(len(ans.Records())), caseRef: v.Get("case_ref"),
 		query: fmt.Sprintf("trace %s port %d proto %s at %s", q.Addr, q.Port, q.Proto, q.At.Format(time.RFC3339))}, nil
 }
+
+// window reads and bounds a history's from and to.
+func (s *Server) window(r *http.Request) (time.Time, time.Time, error) {
+	v := r.URL.Query()
+	from, err1 := time.Parse(time.RFC3339, v.Get("from"))
+	to, err2 := time.Parse(time.RFC3339, v.Get("to"))
+	if err1 != nil || err2 != nil {
+		return from, to, badRequest("from and to are required RFC 3339 times: every history is bounded in time")
+	}
+	maxWindow, _ := s.access.Limits()
+	if !to.After(from) || to.Sub(from) > maxWindow {
+		return from, to, badRequest("the window must be positive and at most %s", maxWindow)
+	}
+	return from, to, nil
+}
+
+// accountHistory answers GET /api/v1/history/account/{account}: the
+// account's sessions and the NAT mappings of its addresses in a window.
+func (s *Server) accountHistory(r *http.Request, _ *access.Principal) (*reply, error) {
+	from, to, err := s.window(r)
+	if err != nil {
+		return nil, err
+	}
+	account := r.PathValue("account")
+	h, err := s.tracer.AccountHistory(r.Context(), account, from, to)
+	if err != nil {
+		return nil, err
+	}
+	return &reply{status: http.StatusOK, body: h, count: uint64(len(h.Sessions) + len(h.Mappings)), caseRef: r.URL.Query().Get("case_ref"),
+		query: fmt.Sprintf("history of account %s %s..%s", account, from.Format(time.RFC3339), to.Format(time.RFC3339))}, nil
+}
+
+// addressHistory answers GET /api/v1/history/address/{addr}.
+func (s *Server) addressHistory(r *http.Request, _ *access.Principal) (*reply, error) {
+	from, to, err := s.window(r)
+	if err != nil {
+		return nil, err
+	}
+	addr, err := netip.ParseAddr(r.PathValue("addr"))
+	if err != nil {
+		return nil, badRequest("address: %v", err)
+	}
+	h, err := s.tracer.AddressHistory(r.Context(), addr, from, to)
+	if err != nil {
+		return nil, err
+	}
+	return &reply{status: http.StatusOK, body: h, count: uint64(len(h.Sessions) + len(h.Mappings)), caseRef: r.URL.Query().Get("case_ref"),
+		query: fmt.Sprintf("history of address %s %s..%s", addr, from.Format(time.RFC3339), to.Format(time.RFC3339))}, nil
+}

@@ -163,21 +163,9 @@ func (e *Engine) sessions(ctx context.Context, addr netip.Addr, at time.Time, to
 			return s.Addr == addr || s.IPv6Prefix.Contains(addr) || s.DelegatedPrefix.Contains(addr)
 		}}
 	}
-	type skey struct{ id, account string }
-	groups := map[skey][]*record.Record{}
-	var order []skey
-	for r, err := range e.st.Scan(ctx, q) {
-		if err != nil {
-			return nil, err
-		}
-		if r.Session.Event == record.SessionFailed {
-			continue
-		}
-		k := skey{r.Session.SessionID, r.Session.Account}
-		if _, ok := groups[k]; !ok {
-			order = append(order, k)
-		}
-		groups[k] = append(groups[k], r)
+	groups, order, err := e.sessionGroups(ctx, q)
+	if err != nil {
+		return nil, err
 	}
 	var all []*Session
 	for _, k := range order {
