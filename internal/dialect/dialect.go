@@ -51,10 +51,10 @@ type Message struct {
 
 // Parser turns one message into records. It returns ErrNotMine, wrapped or
 // not, when the message is not in its format; any other error means the
-// message is in its format but malformed, and says why. A Parser may keep
-// state between messages (Cisco ASA joins teardown to build by connection
-// ID), so each source gets its own instance; it is not safe for concurrent
-// use.
+// message is in its format but malformed, and says why. A Parser of a
+// Stateful format keeps state between messages (Cisco ASA joins teardown
+// to build by connection ID), so each source gets its own instance, used by
+// one goroutine at a time; the others are safe for concurrent use.
 type Parser interface {
 	Parse(m *Message) ([]*record.Record, error)
 }
@@ -70,6 +70,10 @@ type Format struct {
 	Vendor, What string
 	// New returns a parser for one source.
 	New func() Parser
+	// Stateful formats keep state between messages (Cisco ASA joins a
+	// teardown to its build), so their parser must see one message at a
+	// time. Parsers of the other formats may run concurrently.
+	Stateful bool
 }
 
 // Formats returns the built-in formats, sorted by name.

@@ -15,8 +15,9 @@ var natFormats = []Format{
 	},
 	{
 		Name: "cisco-asa", Vendor: "Cisco",
-		What: "ASA and FTD translation logs (305009-305012) and connection logs (302013-302016, 302020-302021), teardowns joined to their builds by connection ID",
-		New:  func() Parser { return newASANAT(asaNATConns) },
+		What:     "ASA and FTD translation logs (305009-305012) and connection logs (302013-302016, 302020-302021), teardowns joined to their builds by connection ID",
+		New:      func() Parser { return newASANAT(asaNATConns) },
+		Stateful: true,
 	},
 	{
 		Name: "cisco-ios", Vendor: "Cisco",

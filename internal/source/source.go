@@ -89,8 +89,11 @@ type Source struct {
 	loc          *time.Location
 	offset       time.Duration
 
-	mu     sync.Mutex // serializes parsing: parsers keep state
-	parser dialect.Chain
+	// mu serializes parsing when a format of the chain keeps state
+	// (stateful); other chains run concurrently, one per connection.
+	mu       sync.Mutex
+	stateful bool
+	parser   dialect.Chain
 
 	received, parsed, rejected, dropped atomic.Uint64
 	lastSeen                            atomic.Int64 // Unix ns
@@ -162,6 +165,7 @@ func (r *Registry) build(c Config) (*Source, error) {
 			return nil, err
 		}
 		s.parser = append(s.parser, f.New())
+		s.stateful = s.stateful || f.Stateful
 	}
 	return s, nil
 }
@@ -259,9 +263,13 @@ func (r *Registry) Handle(ctx context.Context, m *Message, wait bool) error {
 	if m.Msg.Received.IsZero() {
 		m.Msg.Received = time.Now().UTC()
 	}
-	s.mu.Lock()
+	if s.stateful {
+		s.mu.Lock()
+	}
 	recs, err := s.parser.Parse(&m.Msg)
-	s.mu.Unlock()
+	if s.stateful {
+		s.mu.Unlock()
+	}
 	if err != nil || len(recs) == 0 {
 		reason := "no record in this message"
 		if err != nil {

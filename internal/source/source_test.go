@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -157,5 +158,31 @@ func TestConfigErrors(t *testing.T) {
 				t.Errorf("New(%+v) = %v, want an error containing %q", tt.cfg, err, tt.want)
 			}
 		})
+	}
+}
+
+func TestHandleConcurrently(t *testing.T) {
+	// Stateless formats parse on every connection's goroutine at once.
+	opts := Options{Sources: []Config{{Name: "cgn-1", Addresses: []string{"192.0.2.10"}, Formats: []string{"nat-test", "juniper-srx"}}}}
+	reg, st, p, runCtx, cancel := setup(t, opts, 1024)
+	done := make(chan error)
+	go func() { done <- p.Run(runCtx) }()
+	var wg sync.WaitGroup
+	for c := range 8 {
+		wg.Go(func() {
+			for i := range 100 {
+				m := message("192.0.2.10", fmt.Sprintf("NAT 100.64.%d.%d:1234 203.0.113.7:%d", c, i, 1000+c*100+i), time.Now())
+				if err := reg.Handle(t.Context(), m, true); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	cancel()
+	<-done
+	stats, _ := reg.Stats()
+	if stats[0].Parsed != 800 || st.Stats().Pending+int(st.Stats().Sealed["nat"]) != 800 {
+		t.Errorf("parsed %d, stored %d+%d; want 800", stats[0].Parsed, st.Stats().Pending, st.Stats().Sealed["nat"])
 	}
 }
