@@ -45,6 +45,9 @@ type fields struct {
 type parser struct {
 	zones map[int]*time.Location // fixed zones by offset, see fixedZone
 	pairs []sdParam              // scratch for the first SD element
+	// params is the first SD element's parameters, reused from message to
+	// message: a handler may read Msg.Params only during Handle.
+	params map[string]string
 }
 
 type sdParam struct{ name, value string }

@@ -104,8 +104,9 @@ type Received struct {
 	Raw []byte
 	// Msg is the parsed message. Received, Time, Host, App, MsgID, SDID,
 	// Params and Text are filled in; Source, Loc and Offset are left for
-	// the caller. Its strings and map are new for each message and may be
-	// kept.
+	// the caller. Its strings are new for each message and may be kept;
+	// the Params map is reused for the connection's next message, so it
+	// is valid only during Handle (copy what you keep).
 	Msg dialect.Message
 	// HeaderErr is set when no syslog header could be parsed; Msg.Text is
 	// then the whole message.

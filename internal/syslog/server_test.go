@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"strings"
 	"sync"
@@ -48,8 +49,10 @@ func (c *collector) Handle(ctx context.Context, r *Received, wait bool) error {
 	if c.refuse != nil && c.refuse(r) {
 		return ErrDropped
 	}
+	msg := r.Msg
+	msg.Params = maps.Clone(r.Msg.Params) // valid only during Handle
 	c.mu.Lock()
-	c.msgs = append(c.msgs, got{r.Peer.String(), r.Transport, string(r.Raw), r.Msg, r.HeaderErr, r.Truncated})
+	c.msgs = append(c.msgs, got{r.Peer.String(), r.Transport, string(r.Raw), msg, r.HeaderErr, r.Truncated})
 	c.mu.Unlock()
 	select {
 	case c.cond <- struct{}{}:
