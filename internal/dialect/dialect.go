@@ -121,8 +121,7 @@ func (c Chain) Parse(m *Message) ([]*record.Record, error) {
 // receive time, and event time t (corrected by the source's offset), or
 // the receive time if t is zero.
 func newRecord(k record.Kind, m *Message, t time.Time) *record.Record {
-	r := &record.Record{}
-	r.Init(k)
+	r := record.New(k)
 	r.Source, r.ReceiveTime = m.Source, m.Received
 	if t.IsZero() {
 		r.EventTime = m.Received

@@ -936,3 +936,21 @@ func TestKindText(t *testing.T) {
 		}
 	}
 }
+
+func TestNew(t *testing.T) {
+	for _, k := range record.Kinds {
+		r := record.New(k)
+		if r.Kind != k || r.Validate() == nil {
+			t.Errorf("New(%s) = kind %s; an empty record must not validate", k, r.Kind)
+		}
+		var n int
+		for _, b := range []bool{r.Session != nil, r.NAT != nil, r.Registration != nil, r.Event != nil, r.Content != nil, r.Maintenance != nil, r.Audit != nil, r.Raw != nil} {
+			if b {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("New(%s) has %d bodies, want 1", k, n)
+		}
+	}
+}
