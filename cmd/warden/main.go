@@ -5,7 +5,7 @@
 //	warden verify         check a store against its signed checkpoints
 //	warden trace ADDR     who used an address and port at a time
 //	warden proof ID       write the offline proof of one record
-//	warden verify-proof   check a proof bundle offline
+//	warden verify-proof   check a proof bundle or evidence file offline
 //	warden bench store    measure the write path against baselines
 //
 // Subcommands only read flags and configuration, build the components,
@@ -38,7 +38,7 @@ var commands = []command{
 	{"verify", "check a store against its signed checkpoints", runVerify},
 	{"trace", "who used an address and port at a time", runTrace},
 	{"proof", "write the offline proof bundle of one record", runProof},
-	{"verify-proof", "check a proof bundle offline", runVerifyProof},
+	{"verify-proof", "check a proof bundle or evidence file offline", runVerifyProof},
 	{"bench", "benchmarks: bench store", runBench},
 }
 

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/netip"
+	"os"
 	"strings"
 	"time"
 
@@ -25,6 +27,8 @@ func runTrace(args []string, stdout, stderr io.Writer) error {
 	tol := fs.Duration("tolerance", 0, "clock skew allowed (default 2s)")
 	asJSON := fs.Bool("json", false, "print the answer as JSON")
 	caseRef := fs.String("case", "", "case reference, recorded in the audit trail")
+	evidence := fs.String("evidence", "", "write the evidence (the answer with every record's proof) to this file, for warden verify-proof")
+	report := fs.String("report", "", "write a printable HTML report of the evidence to this file")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -72,6 +76,11 @@ func runTrace(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if *evidence != "" || *report != "" {
+		if err := writeEvidence(st, ans, *caseRef, *evidence, *report); err != nil {
+			return err
+		}
+	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -82,12 +91,7 @@ func runTrace(args []string, stdout, stderr io.Writer) error {
 }
 
 func printAnswer(w io.Writer, a *query.Answer) {
-	q := a.Question
-	fmt.Fprintf(w, "who used %s", q.Addr)
-	if q.Port != 0 {
-		fmt.Fprintf(w, " port %d", q.Port)
-	}
-	fmt.Fprintf(w, " at %s?\n", q.At.Format(time.RFC3339))
+	fmt.Fprintln(w, a.Question)
 	if len(a.Candidates) == 0 {
 		fmt.Fprintln(w, "no account found")
 	}
@@ -111,4 +115,33 @@ func printAnswer(w io.Writer, a *query.Answer) {
 	if len(ids) > 0 {
 		fmt.Fprintf(w, "records (prove each with warden proof ID): %s\n", strings.Join(ids, " "))
 	}
+}
+
+// writeEvidence proves the records ans rests on and writes the evidence
+// and the report, if their paths are set. Both hold personal data, so
+// only the owner may read them.
+func writeEvidence(st *store.Store, ans *query.Answer, caseRef, evidencePath, reportPath string) error {
+	ev, err := query.Build(contextWithSignals(), st, ans, caseRef)
+	if err != nil {
+		return err
+	}
+	if evidencePath != "" {
+		data, err := json.MarshalIndent(ev, "", "  ")
+		if err != nil {
+			return fmt.Errorf("encode evidence: %w", err)
+		}
+		if err := os.WriteFile(evidencePath, append(data, '\n'), 0o600); err != nil {
+			return fmt.Errorf("write evidence: %w", err)
+		}
+	}
+	if reportPath != "" {
+		var b bytes.Buffer
+		if err := ev.HTML(&b); err != nil {
+			return err
+		}
+		if err := os.WriteFile(reportPath, b.Bytes(), 0o600); err != nil {
+			return fmt.Errorf("write evidence report: %w", err)
+		}
+	}
+	return nil
 }

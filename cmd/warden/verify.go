@@ -9,7 +9,10 @@ import (
 	"os/user"
 	"strings"
 
+	"golang.org/x/mod/sumdb/note"
+
 	"github.com/warden-ops/warden/internal/access"
+	"github.com/warden-ops/warden/internal/query"
 	"github.com/warden-ops/warden/internal/record"
 	"github.com/warden-ops/warden/internal/seal"
 	"github.com/warden-ops/warden/internal/store"
@@ -144,20 +147,16 @@ func runProof(args []string, stdout, stderr io.Writer) error {
 
 func runVerifyProof(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("verify-proof", stderr)
-	key := fs.String("key", "", "trusted verifier key (name+hash+key, or @file); without it the bundle's own key is used")
+	key := fs.String("key", "", "trusted verifier key (name+hash+key, or @file); without it the file's own key is used")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return errors.New("verify-proof: give one bundle file")
+		return errors.New("verify-proof: give one proof bundle or evidence file")
 	}
 	data, err := os.ReadFile(fs.Arg(0))
 	if err != nil {
 		return err
-	}
-	var b seal.Bundle
-	if err := json.Unmarshal(data, &b); err != nil {
-		return fmt.Errorf("proof bundle %s: not a bundle: %w", fs.Arg(0), err)
 	}
 	var trusted *seal.Keys
 	if k, err := readKey(*key); err != nil {
@@ -166,6 +165,16 @@ func runVerifyProof(args []string, stdout, stderr io.Writer) error {
 		if trusted, err = seal.ParseVerifierKey(k, nil); err != nil {
 			return err
 		}
+	}
+	var head struct {
+		Format string `json:"format"`
+	}
+	if err := json.Unmarshal(data, &head); err == nil && head.Format == query.EvidenceFormat {
+		return verifyEvidence(fs.Arg(0), data, trusted, stdout)
+	}
+	var b seal.Bundle
+	if err := json.Unmarshal(data, &b); err != nil {
+		return fmt.Errorf("proof bundle %s: not a bundle: %w", fs.Arg(0), err)
 	}
 	var cp seal.Checkpoint
 	if trusted != nil {
@@ -181,6 +190,54 @@ func runVerifyProof(args []string, stdout, stderr io.Writer) error {
 		b.ID, b.Index, b.LogIndex, cp.Origin, cp.Size, cp.Hash)
 	if trusted == nil {
 		fmt.Fprintf(stdout, "note: signature checked with the bundle's own key %s; pass -key with the operator's published key to know who signed\n", b.VerifierKey)
+	}
+	return nil
+}
+
+// verifyEvidence checks an evidence file (query.EvidenceFormat) and prints
+// a summary, or FAILED with the reason.
+func verifyEvidence(name string, data []byte, trusted *seal.Keys, stdout io.Writer) error {
+	var ev query.Evidence
+	if err := json.Unmarshal(data, &ev); err != nil {
+		fmt.Fprintf(stdout, "FAILED: evidence %s does not decode: %v\n", name, err)
+		return exitError(1)
+	}
+	var v note.Verifier
+	if trusted != nil {
+		v = trusted.Verifier
+	}
+	if err := query.VerifyEvidence(&ev, v); err != nil {
+		fmt.Fprintln(stdout, "FAILED:", err)
+		return exitError(1)
+	}
+	if v == nil {
+		k, err := seal.ParseVerifierKey(ev.VerifierKey, nil)
+		if err != nil {
+			return err // VerifyEvidence parsed it already
+		}
+		v = k.Verifier
+	}
+	cp, err := seal.OpenSigned([]byte(ev.Checkpoint), v)
+	if err != nil {
+		return err // VerifyEvidence opened it already
+	}
+	fmt.Fprintf(stdout, "OK: evidence for %s\n", ev.Question)
+	if ev.CaseRef != "" {
+		fmt.Fprintf(stdout, "case: %s\n", ev.CaseRef)
+	}
+	if len(ev.Answer.Candidates) == 0 {
+		fmt.Fprintln(stdout, "answer: no account found")
+	}
+	for i, c := range ev.Answer.Candidates {
+		exact := ""
+		if c.Exact {
+			exact = " (logged on both sides of the moment)"
+		}
+		fmt.Fprintf(stdout, "answer %d: %s%s\n", i+1, c.Account, exact)
+	}
+	fmt.Fprintf(stdout, "%d records verified against checkpoint %s at size %d, root %s\n", len(ev.Proofs), cp.Origin, cp.Size, cp.Hash)
+	if trusted == nil {
+		fmt.Fprintf(stdout, "note: signature checked with the evidence's own key %s; pass -key with the operator's published key to know who signed\n", ev.VerifierKey)
 	}
 	return nil
 }

@@ -8,6 +8,9 @@
 // that contains it) give the account. Every candidate carries the records
 // it rests on, so their proofs can be handed over, and the answer says
 // when a source that should have covered the moment was silent.
+// [Build] turns an answer into [Evidence] (the answer with every record's
+// inclusion proof up to one signed checkpoint), which [VerifyEvidence]
+// checks offline and [Evidence.HTML] renders for a case file.
 package query
 
 import (
@@ -77,6 +80,23 @@ type Question struct {
 	At    time.Time
 	// Tolerance overrides the engine's clock-skew tolerance if set.
 	Tolerance time.Duration
+}
+
+// String phrases the question, like "who used 203.0.113.7 port 40001 at
+// 2026-11-01T10:00:00+08:00?".
+func (q Question) String() string {
+	s := "who used " + q.Addr.String()
+	if q.Port != 0 {
+		s += fmt.Sprintf(" port %d", q.Port)
+	}
+	if q.Proto != 0 {
+		s += " (" + q.Proto.String() + ")"
+	}
+	return s + " at " + q.At.Format(time.RFC3339) + "?"
+}
+
+func (q Question) equal(o Question) bool {
+	return q.Addr == o.Addr && q.Port == o.Port && q.Proto == o.Proto && q.At.Equal(o.At) && q.Tolerance == o.Tolerance
 }
 
 // Interval is a span a mapping or session was active. Open means no end

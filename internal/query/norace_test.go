@@ -1,0 +1,7 @@
+//go:build !race
+
+package query
+
+// defaultQuestions is the number of generated questions a plain test run
+// asks: 80 of each kind.
+const defaultQuestions = 800
