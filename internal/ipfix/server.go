@@ -59,9 +59,6 @@ func (c *Config) Validate() error {
 	if c.UDPReadBuffer < 0 {
 		return fmt.Errorf("ipfix: udp read buffer %d is negative", c.UDPReadBuffer)
 	}
-	if len(c.Exporters) == 0 && !c.AcceptUnknown {
-		return errors.New("ipfix: no exporters and accept unknown is off: every packet would be refused")
-	}
 	names, prefixes := map[string]bool{}, map[netip.Prefix]string{}
 	for i, e := range c.Exporters {
 		switch p := e.Prefix.Masked(); {
@@ -109,6 +106,11 @@ func New(cfg Config, sink Sink, log *slog.Logger) (*Server, error) {
 	}
 	if log == nil {
 		log = slog.Default()
+	}
+	if len(cfg.Exporters) == 0 && !cfg.AcceptUnknown {
+		// Listening with no exporter is the out-of-the-box default: every
+		// packet is refused and counted until exporters are configured.
+		log.Warn("ipfix: no exporters configured and accept_unknown off; every packet will be refused")
 	}
 	ua, err := net.ResolveUDPAddr("udp", cfg.Addr)
 	if err != nil {
