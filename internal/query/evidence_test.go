@@ -141,7 +141,7 @@ func TestBuildNotSealed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ans := &Answer{Candidates: []Candidate{{Account: "alice", Session: &Session{Account: "alice", Records: ids}}}}
+	ans := &Answer{Candidates: []Candidate{{Account: "alice", Session: &Session{Account: "alice", Trail: Trail{Records: ids}}}}}
 	if _, err := Build(t.Context(), st, ans, ""); !errors.Is(err, store.ErrNotSealed) || !strings.Contains(err.Error(), "retry") {
 		t.Errorf("Build(unsealed) = %v, want store.ErrNotSealed telling to retry", err)
 	}

@@ -81,23 +81,10 @@ func (e *Engine) AddressHistory(ctx context.Context, addr netip.Addr, from, to t
 // mappingsOf reconstructs the mappings of the records q selects and keeps
 // those active at some point of [lo, hi].
 func (e *Engine) mappingsOf(ctx context.Context, q store.Query, lo, hi time.Time) ([]*Mapping, error) {
-	byKey := map[mappingKey][]*record.Record{}
-	var order []mappingKey
-	for r, err := range e.st.Scan(ctx, q) {
-		if err != nil {
-			return nil, err
-		}
-		k := keyOf(r.NAT)
-		if _, ok := byKey[k]; !ok {
-			order = append(order, k)
-		}
-		byKey[k] = append(byKey[k], r)
+	all, _, err := e.reconstruct(ctx, q)
+	if err != nil {
+		return nil, err
 	}
-	var all []*Mapping
-	for _, k := range order {
-		all = append(all, e.intervals(k, byKey[k], q.From)...)
-	}
-	boundByNext(all)
 	var out []*Mapping
 	for _, m := range all {
 		if !m.Interval.To.Before(lo) && !m.Interval.From.After(hi) {

@@ -48,15 +48,31 @@ func covers(n *record.NAT, port uint16, proto record.Protocol) bool {
 }
 
 // mappings reconstructs the NAT mappings of the question's outside address
-// and port that were active at the moment.
+// and port that were active at the moment, and names every source that
+// logged the address around it.
 func (e *Engine) mappings(ctx context.Context, q Question, tol time.Duration) ([]*Mapping, map[string]bool, error) {
 	span := max(e.cfg.BlockLifetime, e.cfg.MappingLifetime)
-	from, to := q.At.Add(-span), q.At.Add(span)
+	all, sources, err := e.reconstruct(ctx, store.Query{Kind: record.KindNAT, From: q.At.Add(-span), To: q.At.Add(span), OutsideAddr: q.Addr,
+		Match: func(r *record.Record) bool { return covers(r.NAT, q.Port, q.Proto) }})
+	if err != nil {
+		return nil, nil, err
+	}
+	var out []*Mapping
+	for _, m := range all {
+		if m.Interval.holds(q.At, tol) {
+			out = append(out, m)
+		}
+	}
+	return out, sources, nil
+}
+
+// reconstruct rebuilds every mapping of the NAT records q selects, open
+// ones bounded, and returns them with the sources that logged them.
+func (e *Engine) reconstruct(ctx context.Context, q store.Query) ([]*Mapping, map[string]bool, error) {
 	byKey := map[mappingKey][]*record.Record{}
 	var order []mappingKey
-	sources := map[string]bool{} // every source that logged the address in the window
-	for r, err := range e.st.Scan(ctx, store.Query{Kind: record.KindNAT, From: from, To: to, OutsideAddr: q.Addr,
-		Match: func(r *record.Record) bool { return covers(r.NAT, q.Port, q.Proto) }}) {
+	sources := map[string]bool{}
+	for r, err := range e.st.Scan(ctx, q) {
 		if err != nil {
 			return nil, nil, err
 		}
@@ -69,57 +85,64 @@ func (e *Engine) mappings(ctx context.Context, q Question, tol time.Duration) ([
 	}
 	var all []*Mapping
 	for _, k := range order {
-		all = append(all, e.intervals(k, byKey[k], from)...)
+		all = append(all, e.intervals(k, byKey[k], q.From)...)
 	}
 	boundByNext(all)
-	var out []*Mapping
-	for _, m := range all {
-		if m.Interval.holds(q.At, tol) {
-			out = append(out, m)
-		}
-	}
-	return out, sources, nil
+	return all, sources, nil
 }
 
-// intervals turns one mapping's records, in event-time order, into the
-// intervals it was active.
-func (e *Engine) intervals(k mappingKey, recs []*record.Record, windowStart time.Time) []*Mapping {
+// phase is what a record does to the interval it belongs to.
+type phase uint8
+
+const (
+	phaseOpen  phase = iota + 1 // create, block-alloc, start, login
+	phaseRenew                  // interim
+	phaseClose                  // delete, block-release, stop, logout
+)
+
+// spanWords name the ends of an interval in its end reasons.
+type spanWords struct{ start, end string } // "allocation"/"release", "start"/"stop"
+
+// spans turns the records of one mapping or session, sorted here by event
+// time, into the intervals it was active. newSpan makes the item for the
+// record that opens an interval starting at from. An interval that never
+// closes is bounded by life after its last record.
+func spans[T any](recs []*record.Record, windowStart time.Time, life time.Duration, w spanWords,
+	phaseOf func(*record.Record) phase, newSpan func(r *record.Record, from time.Time) (*T, *Trail)) []*T {
 	sort.SliceStable(recs, func(i, j int) bool { return recs[i].EventTime.Before(recs[j].EventTime) })
-	life := e.cfg.MappingLifetime
-	if k.block {
-		life = e.cfg.BlockLifetime
-	}
-	var out []*Mapping
-	var cur *Mapping
+	var out []*T
+	var cur *Trail
 	var last time.Time
 	start := func(r *record.Record, from time.Time) {
-		cur = &Mapping{Inside: k.inside, Outside: k.outside, PortFirst: k.first, PortLast: k.last, Proto: k.proto, Block: k.block,
-			Source: r.Source, Interval: Interval{From: from}}
-		out = append(out, cur)
+		item, tr := newSpan(r, from)
+		tr.Source, tr.Interval = r.Source, Interval{From: from}
+		out, cur = append(out, item), tr
 	}
 	for _, r := range recs {
 		t := r.EventTime
-		switch r.NAT.Event {
-		case record.NATCreate, record.NATBlockAlloc:
+		switch phaseOf(r) {
+		case phaseOpen:
 			if cur == nil {
 				start(r, t)
 			}
-		case record.NATInterim:
+		case phaseRenew:
 			if cur == nil {
 				start(r, t)
 				cur.EndReason = "began before its first record in view"
 			}
-		case record.NATDelete, record.NATBlockRelease:
+		case phaseClose:
 			if cur == nil {
 				start(r, windowStart)
-				cur.EndReason = "its allocation is older than the search window"
+				cur.EndReason = "its " + w.start + " is older than the search window"
 			}
 			cur.Records = append(cur.Records, r.ID)
 			cur.Interval.To = t
 			if cur.EndReason == "" {
-				cur.EndReason = "release logged"
+				cur.EndReason = w.end + " logged"
 			}
 			cur = nil
+			continue
+		default:
 			continue
 		}
 		cur.Records = append(cur.Records, r.ID)
@@ -127,9 +150,46 @@ func (e *Engine) intervals(k mappingKey, recs []*record.Record, windowStart time
 	}
 	if cur != nil {
 		cur.Interval.To, cur.Interval.Open = last.Add(life), true
-		cur.EndReason = fmt.Sprintf("no release logged: bounded by the %s lifetime", life)
+		cur.EndReason = fmt.Sprintf("no %s logged: bounded by the %s lifetime", w.end, life)
 	}
 	return out
+}
+
+func natPhase(r *record.Record) phase {
+	switch r.NAT.Event {
+	case record.NATCreate, record.NATBlockAlloc:
+		return phaseOpen
+	case record.NATInterim:
+		return phaseRenew
+	case record.NATDelete, record.NATBlockRelease:
+		return phaseClose
+	}
+	return 0
+}
+
+func sessionPhase(r *record.Record) phase {
+	switch r.Session.Event {
+	case record.SessionStart, record.SessionLogin:
+		return phaseOpen
+	case record.SessionInterim:
+		return phaseRenew
+	case record.SessionStop, record.SessionLogout:
+		return phaseClose
+	}
+	return 0
+}
+
+// intervals turns one mapping's records into the intervals it was active.
+func (e *Engine) intervals(k mappingKey, recs []*record.Record, windowStart time.Time) []*Mapping {
+	life := e.cfg.MappingLifetime
+	if k.block {
+		life = e.cfg.BlockLifetime
+	}
+	return spans(recs, windowStart, life, spanWords{"allocation", "release"}, natPhase,
+		func(*record.Record, time.Time) (*Mapping, *Trail) {
+			m := &Mapping{Inside: k.inside, Outside: k.outside, PortFirst: k.first, PortLast: k.last, Proto: k.proto, Block: k.block}
+			return m, &m.Trail
+		})
 }
 
 // boundByNext ends each open mapping no later than the next allocation of
@@ -192,54 +252,19 @@ func (e *Engine) sessions(ctx context.Context, addr netip.Addr, at time.Time, to
 	return out, nil
 }
 
+// sessionIntervals turns one session's records into the intervals it was
+// active.
 func (e *Engine) sessionIntervals(recs []*record.Record, windowStart time.Time) []*Session {
-	sort.SliceStable(recs, func(i, j int) bool { return recs[i].EventTime.Before(recs[j].EventTime) })
-	var out []*Session
-	var cur *Session
-	var last time.Time
-	start := func(r *record.Record, from time.Time) {
-		s := r.Session
-		prefix := s.DelegatedPrefix
-		if !prefix.IsValid() {
-			prefix = s.IPv6Prefix
-		}
-		cur = &Session{Account: s.Account, Addr: s.Addr, Prefix: prefix, SessionID: s.SessionID, CallingStationID: s.CallingStationID,
-			Source: r.Source, Interval: Interval{From: from}}
-		out = append(out, cur)
-	}
-	for _, r := range recs {
-		t := r.EventTime
-		switch r.Session.Event {
-		case record.SessionStart, record.SessionLogin:
-			if cur == nil {
-				start(r, t)
+	return spans(recs, windowStart, e.cfg.SessionLifetime, spanWords{"start", "stop"}, sessionPhase,
+		func(r *record.Record, _ time.Time) (*Session, *Trail) {
+			s := r.Session
+			prefix := s.DelegatedPrefix
+			if !prefix.IsValid() {
+				prefix = s.IPv6Prefix
 			}
-		case record.SessionInterim:
-			if cur == nil {
-				start(r, t)
-				cur.EndReason = "began before its first record in view"
-			}
-		case record.SessionStop, record.SessionLogout:
-			if cur == nil {
-				start(r, windowStart)
-				cur.EndReason = "its start is older than the search window"
-			}
-			cur.Records = append(cur.Records, r.ID)
-			cur.Interval.To = t
-			if cur.EndReason == "" {
-				cur.EndReason = "stop logged"
-			}
-			cur = nil
-			continue
-		}
-		cur.Records = append(cur.Records, r.ID)
-		last = t
-	}
-	if cur != nil {
-		cur.Interval.To, cur.Interval.Open = last.Add(e.cfg.SessionLifetime), true
-		cur.EndReason = fmt.Sprintf("no stop logged: bounded by the %s lifetime", e.cfg.SessionLifetime)
-	}
-	return out
+			x := &Session{Account: s.Account, Addr: s.Addr, Prefix: prefix, SessionID: s.SessionID, CallingStationID: s.CallingStationID}
+			return x, &x.Trail
+		})
 }
 
 // gaps reports which of the given NAT sources (those that logged the

@@ -118,10 +118,7 @@ type Mapping struct {
 	PortLast  uint16
 	Proto     record.Protocol
 	Block     bool
-	Source    string
-	Interval  Interval
-	Records   []record.ID
-	EndReason string
+	Trail
 }
 
 // Session is a reconstructed subscriber or login session.
@@ -131,10 +128,17 @@ type Session struct {
 	Prefix           netip.Prefix
 	SessionID        string
 	CallingStationID string
-	Source           string
-	Interval         Interval
-	Records          []record.ID
-	EndReason        string
+	Trail
+}
+
+// Trail is what mappings and sessions share: the source that logged them,
+// when they were active, the records that show it, and why the interval
+// ends where it does. Its fields appear in JSON beside the owner's.
+type Trail struct {
+	Source    string
+	Interval  Interval
+	Records   []record.ID
+	EndReason string
 }
 
 // Candidate is one possible answer, with why.
