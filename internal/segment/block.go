@@ -386,6 +386,23 @@ type columnSpan struct {
 }
 
 func (d *Decoder) decodeBody(h *Header, body []byte) ([]*record.Record, error) {
+	cr, err := d.openBody(h, body)
+	if err != nil {
+		return nil, err
+	}
+	recs := newRecords(h.Kind, h.Count)
+	for j, r := range recs {
+		if err := cr.read(r, j); err != nil {
+			return nil, err
+		}
+		r.ID = record.ID{Kind: h.Kind, Seq: h.FirstSeq + uint64(j)}
+	}
+	return recs, nil
+}
+
+// openBody locates the body's columns and returns a reader that decodes
+// each the first time it is read.
+func (d *Decoder) openBody(h *Header, body []byte) (*columnReader, error) {
 	rd := record.NewRowDecoder(body)
 	nc := rd.Uvarint()
 	if nc > 65 {
@@ -416,7 +433,7 @@ func (d *Decoder) decodeBody(h *Header, body []byte) ([]*record.Record, error) {
 		}
 		spans = spans[1:]
 	}
-	cr := columnReader{cols: make([]column, len(spans)), flowStart: int(h.FlowStart), slot: slot}
+	cr := &columnReader{cols: make([]column, len(spans)), flowStart: int(h.FlowStart), slot: slot}
 	cr.load = func(i int, t colType) error {
 		s := &spans[i]
 		raw := s.data
@@ -443,19 +460,20 @@ func (d *Decoder) decodeBody(h *Header, body []byte) ([]*record.Record, error) {
 		}
 		return nil
 	}
-	recs := newRecords(h.Kind, h.Count)
-	for j, r := range recs {
-		cr.i, cr.j = 0, j
-		r.Visit(&cr)
-		if cr.err != nil {
-			return nil, &RecordError{Index: j, Err: cr.err}
-		}
-		if cr.i != len(cr.cols) {
-			return nil, corrupt("block has %d columns, records have %d fields", len(cr.cols), cr.i)
-		}
-		r.ID = record.ID{Kind: h.Kind, Seq: h.FirstSeq + uint64(j)}
+	return cr, nil
+}
+
+// read sets r, allocated for the block's kind, from row j.
+func (cr *columnReader) read(r *record.Record, j int) error {
+	cr.i, cr.j = 0, j
+	r.Visit(cr)
+	if cr.err != nil {
+		return &RecordError{Index: j, Err: cr.err}
 	}
-	return recs, nil
+	if cr.i != len(cr.cols) {
+		return corrupt("block has %d columns, records have %d fields", len(cr.cols), cr.i)
+	}
+	return nil
 }
 
 // flowSlots decodes the flow reference column: for each record the

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/warden-ops/warden/internal/record"
@@ -53,6 +54,25 @@ type column struct {
 	bytes [][]byte // bytes and fields columns
 	addrs []netip.Addr
 	prefs []netip.Prefix
+	// ids, when set by the decoder, index strs or addrs per row: a
+	// dictionary column keeps its dictionary rather than a value a row.
+	ids []uint32
+}
+
+// str returns row k of a string column.
+func (c *column) str(k int) string {
+	if c.ids != nil {
+		return c.strs[c.ids[k]]
+	}
+	return c.strs[k]
+}
+
+// addr returns row k of an address column.
+func (c *column) addr(k int) netip.Addr {
+	if c.ids != nil {
+		return c.addrs[c.ids[k]]
+	}
+	return c.addrs[k]
 }
 
 func (c *column) reset() {
@@ -62,7 +82,7 @@ func (c *column) reset() {
 	c.strs = c.strs[:0]
 	clear(c.bytes)
 	c.bytes = c.bytes[:0]
-	c.addrs, c.prefs = c.addrs[:0], c.prefs[:0]
+	c.addrs, c.prefs, c.ids = c.addrs[:0], c.prefs[:0], nil
 }
 
 // columnWriter is the Visitor that appends each field of a record to its
@@ -356,6 +376,26 @@ var errColumnShort = errors.New("column ends early")
 // decodeColumn fills c (of type t) with n values from b, encoded with enc.
 func decodeColumn(c *column, t colType, enc byte, b []byte, n int) error {
 	c.typ, c.enc = t, enc
+	// Size the column once: growing it value by value costs more than
+	// decoding.
+	switch t {
+	case tUint16:
+		c.u16 = slices.Grow(c.u16[:0], n)
+	case tUint64, tTime:
+		c.u64 = slices.Grow(c.u64[:0], n)
+	case tString:
+		if enc != encStrDict {
+			c.strs = slices.Grow(c.strs[:0], n)
+		}
+	case tBytes, tFields:
+		c.bytes = slices.Grow(c.bytes[:0], n)
+	case tAddr:
+		if enc != encAddrDict {
+			c.addrs = slices.Grow(c.addrs[:0], n)
+		}
+	case tPrefix:
+		c.prefs = slices.Grow(c.prefs[:0], n)
+	}
 	d := record.NewRowDecoder(b)
 	switch {
 	case t == tUint8 && enc == encU8:
@@ -414,9 +454,7 @@ func decodeColumn(c *column, t colType, enc byte, b []byte, n int) error {
 		if err != nil {
 			return err
 		}
-		for _, id := range ids {
-			c.strs = append(c.strs, dict[id])
-		}
+		c.strs, c.ids = dict, ids
 	case t == tAddr && enc == encAddrDict:
 		dn := d.Uvarint()
 		if dn > uint64(len(b)) || (dn == 0 && n > 0) {
@@ -430,9 +468,7 @@ func decodeColumn(c *column, t colType, enc byte, b []byte, n int) error {
 		if err != nil {
 			return err
 		}
-		for _, id := range ids {
-			c.addrs = append(c.addrs, dict[id])
-		}
+		c.addrs, c.ids = dict, ids
 	case t == tAddr && enc == encAddr4:
 		if len(b) != 4*n {
 			return errColumnShort
@@ -467,12 +503,14 @@ func readIndexPlanes(d *record.RowDecoder, n, dictLen int) ([]uint32, error) {
 	w := indexWidth(dictLen)
 	ids := make([]uint32, n)
 	for plane := w - 1; plane >= 0; plane-- {
-		for i := range ids {
-			ids[i] |= uint32(d.Byte()) << (8 * plane)
+		b := d.Take(n)
+		if d.Err() != nil {
+			return nil, d.Err()
 		}
-	}
-	if d.Err() != nil {
-		return nil, d.Err()
+		shift := 8 * plane
+		for i, v := range b {
+			ids[i] |= uint32(v) << shift
+		}
 	}
 	for _, id := range ids {
 		if int(id) >= dictLen {
@@ -550,7 +588,7 @@ func (r *columnReader) Time(p *time.Time) {
 
 func (r *columnReader) String(p *string, _ record.Key) {
 	if c := r.col(tString); c != nil {
-		*p = c.strs[r.k]
+		*p = c.str(r.k)
 	}
 }
 
@@ -564,7 +602,7 @@ func (r *columnReader) Bytes(p *[]byte) {
 
 func (r *columnReader) Addr(p *netip.Addr, _ record.Key) {
 	if c := r.col(tAddr); c != nil {
-		*p = c.addrs[r.k]
+		*p = c.addr(r.k)
 	}
 }
 

@@ -1,0 +1,175 @@
+package segment
+
+import (
+	"encoding/binary"
+	"net/netip"
+	"time"
+
+	"github.com/warden-ops/warden/internal/record"
+)
+
+// Select picks records of a block by their keyed fields. A lookup that
+// selects decodes only the columns it tests and builds only the records it
+// keeps: a 65,536-record NAT block in which one outside address appears a
+// few dozen times costs the decompression of its columns, not 65,536
+// records.
+type Select struct {
+	// Keys keep a record if, for every class, one of its fields of that
+	// class holds the key (AddrKey, PortKey, or a string's bytes).
+	Keys map[record.Key][]byte
+	// Holder, if valid, keeps a record only if one of its inside
+	// addresses is Holder or one of its prefixes contains it.
+	Holder netip.Addr
+}
+
+func (s *Select) empty() bool { return len(s.Keys) == 0 && !s.Holder.IsValid() }
+
+// DecodeSelect parses a frame and returns its header and the records sel
+// keeps, with their IDs. Like Decode, it checks every column it reads;
+// unlike Decode, it does not read the columns of records it drops, so a
+// corrupt column may pass unnoticed here (verification reads them all).
+func (d *Decoder) DecodeSelect(frame []byte, sel Select) (*Header, []*record.Record, error) {
+	h, err := DecodeHeader(frame)
+	if err != nil {
+		return nil, nil, err
+	}
+	if sel.empty() {
+		recs, err := d.decodeBody(h, frame[h.BodyOffset:])
+		return h, recs, err
+	}
+	cr, err := d.openBody(h, frame[h.BodyOffset:])
+	if err != nil {
+		return h, nil, err
+	}
+	lay := layoutOf(h.Kind)
+	if len(lay) != len(cr.cols) {
+		return h, nil, corrupt("block has %d columns, records have %d fields", len(cr.cols), len(lay))
+	}
+	keep := make([]bool, h.Count)
+	for j := range keep {
+		keep[j] = true
+	}
+	for c, want := range sel.Keys {
+		if err := cr.restrict(keep, lay, func(f field) bool { return f.key == c }, func(col *column, k int) bool {
+			return col.holds(k, want)
+		}); err != nil {
+			return h, nil, err
+		}
+	}
+	if a := sel.Holder; a.IsValid() {
+		a16 := a.Unmap().As16()
+		err := cr.restrict(keep, lay, func(f field) bool { return f.key == record.KeyInsideAddr || f.typ == tPrefix },
+			func(col *column, k int) bool {
+				if col.typ == tPrefix {
+					return col.prefs[k].IsValid() && col.prefs[k].Contains(a.Unmap())
+				}
+				a := col.addr(k)
+				return a.IsValid() && a.As16() == a16
+			})
+		if err != nil {
+			return h, nil, err
+		}
+	}
+	n := 0
+	for _, ok := range keep {
+		if ok {
+			n++
+		}
+	}
+	recs := newRecords(h.Kind, n)
+	i := 0
+	for j, ok := range keep {
+		if !ok {
+			continue
+		}
+		r := recs[i]
+		if err := cr.read(r, j); err != nil {
+			return h, nil, err
+		}
+		r.ID = record.ID{Kind: h.Kind, Seq: h.FirstSeq + uint64(j)}
+		i++
+	}
+	return h, recs, nil
+}
+
+// restrict clears keep[j] for every record j none of whose fields that
+// pick chooses satisfies hit. A block with no such field keeps nothing.
+func (cr *columnReader) restrict(keep []bool, lay []field, pick func(field) bool, hit func(col *column, k int) bool) error {
+	var cols []int
+	for i, f := range lay {
+		if pick(f) {
+			cols = append(cols, i)
+		}
+	}
+	for _, i := range cols {
+		if c := &cr.cols[i]; c.typ == 0 {
+			if err := cr.load(i, lay[i].typ); err != nil {
+				return corrupt("column %d: %v", i, err)
+			}
+		} else if c.typ != lay[i].typ {
+			return corrupt("column %d: type %d read as %d", i, c.typ, lay[i].typ)
+		}
+	}
+	for j := range keep {
+		if !keep[j] {
+			continue
+		}
+		found := false
+		for _, i := range cols {
+			k := j
+			if cr.flowStart > 0 && i >= cr.flowStart {
+				k = cr.slot[j]
+			}
+			if hit(&cr.cols[i], k) {
+				found = true
+				break
+			}
+		}
+		keep[j] = found
+	}
+	return nil
+}
+
+// holds reports whether row k of a keyed column equals a filter key.
+func (c *column) holds(k int, key []byte) bool {
+	switch c.typ {
+	case tAddr:
+		a := c.addr(k)
+		return a.IsValid() && len(key) == 16 && a.As16() == [16]byte(key)
+	case tUint16:
+		return c.u16[k] != 0 && len(key) == 2 && c.u16[k] == binary.BigEndian.Uint16(key)
+	case tString:
+		return c.str(k) == string(key)
+	}
+	return false
+}
+
+// field is one column of a kind's records: its type and key class.
+type field struct {
+	typ colType
+	key record.Key
+}
+
+// layoutOf returns the columns of kind k's blocks, in order.
+func layoutOf(k record.Kind) []field {
+	var r record.Record
+	r.Init(k)
+	var l layout
+	r.Visit(&l)
+	return l.fields
+}
+
+// layout is the Visitor that lists a record's fields.
+type layout struct{ fields []field }
+
+func (l *layout) add(t colType, k record.Key) { l.fields = append(l.fields, field{t, k}) }
+
+func (l *layout) Uint8(*uint8)                     { l.add(tUint8, record.KeyNone) }
+func (l *layout) Uint16(_ *uint16, k record.Key)   { l.add(tUint16, k) }
+func (l *layout) Uint64(*uint64)                   { l.add(tUint64, record.KeyNone) }
+func (l *layout) Time(*time.Time)                  { l.add(tTime, record.KeyNone) }
+func (l *layout) String(_ *string, k record.Key)   { l.add(tString, k) }
+func (l *layout) Bytes(*[]byte)                    { l.add(tBytes, record.KeyNone) }
+func (l *layout) Addr(_ *netip.Addr, k record.Key) { l.add(tAddr, k) }
+func (l *layout) Prefix(*netip.Prefix)             { l.add(tPrefix, record.KeyNone) }
+func (l *layout) Fields(*[]record.Field)           { l.add(tFields, record.KeyNone) }
