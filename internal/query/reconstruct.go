@@ -52,8 +52,20 @@ func covers(n *record.NAT, port uint16, proto record.Protocol) bool {
 // logged the address around it.
 func (e *Engine) mappings(ctx context.Context, q Question, tol time.Duration) ([]*Mapping, map[string]bool, error) {
 	span := max(e.cfg.BlockLifetime, e.cfg.MappingLifetime)
-	all, sources, err := e.reconstruct(ctx, store.Query{Kind: record.KindNAT, From: q.At.Add(-span), To: q.At.Add(span), OutsideAddr: q.Addr,
-		Match: func(r *record.Record) bool { return covers(r.NAT, q.Port, q.Proto) }})
+	sq := store.Query{Kind: record.KindNAT, From: q.At.Add(-span), To: q.At.Add(span), OutsideAddr: q.Addr,
+		Match: func(r *record.Record) bool { return covers(r.NAT, q.Port, q.Proto) }}
+	if q.Port != 0 {
+		sq.OutsideAddr, sq.Endpoint = netip.Addr{}, netip.AddrPortFrom(q.Addr, q.Port)
+		w := newWalk(q.At, tol, sq.From, sq.To, natPhase)
+		sq.Around, sq.Done, sq.Match = q.At, w.done, func(r *record.Record) bool {
+			if !covers(r.NAT, q.Port, q.Proto) {
+				return false
+			}
+			w.see(r)
+			return true
+		}
+	}
+	all, sources, err := e.reconstruct(ctx, sq)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -64,6 +76,43 @@ func (e *Engine) mappings(ctx context.Context, q Question, tol time.Duration) ([
 		}
 	}
 	return out, sources, nil
+}
+
+// walkBounds narrows a search outward from a moment as records arrive: a
+// record that opens an interval before the moment (less the tolerance)
+// means nothing older can hold the moment, and one that opens or closes
+// an interval after it means nothing newer can end the interval that
+// holds it. Blocks wholly beyond those records are not read.
+type walkBounds struct {
+	at          time.Time
+	tol         time.Duration
+	floor, ceil time.Time
+	phase       func(*record.Record) phase
+}
+
+func newWalk(at time.Time, tol time.Duration, from, to time.Time, phaseOf func(*record.Record) phase) *walkBounds {
+	return &walkBounds{at: at, tol: tol, floor: from, ceil: to, phase: phaseOf}
+}
+
+func (w *walkBounds) see(r *record.Record) {
+	t := r.EventTime
+	ph := w.phase(r)
+	switch {
+	case ph == 0:
+	case t.After(w.at.Add(w.tol)):
+		if ph != phaseRenew && t.Before(w.ceil) {
+			w.ceil = t
+		}
+	case ph != phaseClose && !t.After(w.at.Add(-w.tol)) && t.After(w.floor):
+		w.floor = t
+	}
+}
+
+func (w *walkBounds) done(back bool, oldest, newest time.Time) bool {
+	if back {
+		return newest.Before(w.floor)
+	}
+	return oldest.After(w.ceil)
 }
 
 // reconstruct rebuilds every mapping of the NAT records q selects, open
@@ -215,21 +264,16 @@ func boundByNext(ms []*Mapping) {
 // address, or inside one of their IPv6 prefixes) at the moment.
 func (e *Engine) sessions(ctx context.Context, addr netip.Addr, at time.Time, tol time.Duration) ([]*Session, error) {
 	from, to := at.Add(-e.cfg.SessionLifetime), at.Add(e.cfg.SessionLifetime)
-	q := store.Query{Kind: record.KindSession, From: from, To: to, InsideAddr: addr}
-	if addr.Is6() {
-		// The address may lie in a delegated prefix: no key can find it.
-		q = store.Query{Kind: record.KindSession, From: from, To: to, Match: func(r *record.Record) bool {
-			s := r.Session
-			return s.Addr == addr || s.IPv6Prefix.Contains(addr) || s.DelegatedPrefix.Contains(addr)
-		}}
-	}
+	w := newWalk(at, tol, from, to, sessionPhase)
+	q := store.Query{Kind: record.KindSession, From: from, To: to, Holder: addr, Around: at, Done: w.done,
+		Match: func(r *record.Record) bool { w.see(r); return true }}
 	groups, order, err := e.sessionGroups(ctx, q)
 	if err != nil {
 		return nil, err
 	}
 	var all []*Session
 	for _, k := range order {
-		all = append(all, e.sessionIntervals(groups[k], from)...)
+		all = append(all, e.sessionIntervals(groups[k], w.floor)...)
 	}
 	// An open session ends no later than the next session of the address.
 	for _, s := range all {
@@ -269,40 +313,30 @@ func (e *Engine) sessionIntervals(recs []*record.Record, windowStart time.Time) 
 
 // gaps reports which of the given NAT sources (those that logged the
 // address around the moment) were silent around it for longer than
-// Silence.
+// Silence. The store's index knows when each source was sending, to
+// within its records' event times, so no block is read.
 func (e *Engine) gaps(ctx context.Context, at time.Time, want map[string]bool) ([]Gap, error) {
 	if len(want) == 0 {
-		return nil, nil
+		return nil, ctx.Err()
 	}
 	from, to := at.Add(-2*e.cfg.Silence), at.Add(2*e.cfg.Silence)
-	before, after := map[string]time.Time{}, map[string]time.Time{}
-	for r, err := range e.st.Scan(ctx, store.Query{Kind: record.KindNAT, From: from, To: to}) {
-		if err != nil {
-			return nil, err
-		}
-		if !want[r.Source] {
-			continue
-		}
-		t := r.EventTime
-		if !t.After(at) {
-			if b, ok := before[r.Source]; !ok || t.After(b) {
-				before[r.Source] = t
-			}
-		} else if a, ok := after[r.Source]; !ok || t.Before(a) {
-			after[r.Source] = t
-		}
-	}
+	act := e.st.Activity(record.KindNAT, from, to)
 	var out []Gap
 	for s := range want {
-		b, ok := before[s]
-		if !ok {
-			b = from
+		b, a, inside := from, to, false
+		for _, iv := range act[s] {
+			switch {
+			case iv.From.After(at):
+				if iv.From.Before(a) {
+					a = iv.From
+				}
+			case !iv.To.Before(at):
+				inside = true
+			case iv.To.After(b):
+				b = iv.To
+			}
 		}
-		a, ok := after[s]
-		if !ok {
-			a = to
-		}
-		if a.Sub(b) > e.cfg.Silence {
+		if !inside && a.Sub(b) > e.cfg.Silence {
 			out = append(out, Gap{Source: s, From: b, To: a})
 		}
 	}

@@ -1,12 +1,16 @@
 package store
 
 import (
+	"cmp"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"iter"
+	"math"
 	"net/netip"
 	"path/filepath"
+	"slices"
 	"sort"
 	"time"
 
@@ -22,13 +26,33 @@ type Query struct {
 	From, To time.Time
 	// Keys constrain the fields of each key class: a record matches if
 	// one of its fields of that class equals the value. Blocks whose
-	// filters exclude a value are not read.
+	// index excludes a value are not read.
 	OutsideAddr netip.Addr
 	InsideAddr  netip.Addr
 	Port        uint16
 	Account     string
+	// Endpoint selects NAT records that held its outside address and
+	// port: a mapping of that port, a port range holding it, or a
+	// mapping of the whole address.
+	Endpoint netip.AddrPort
+	// Holder selects session records whose address is Holder or one of
+	// whose IPv6 prefixes contains it.
+	Holder netip.Addr
 	// Match, if set, must also hold. It must not retain the record.
 	Match func(*record.Record) bool
+
+	// Around, if set, makes Scan walk outward from a moment: first the
+	// blocks whose records begin at or before it, by descending newest
+	// record, then the later ones, by ascending oldest record. Records
+	// not yet sealed come first. Without it, blocks are read in sequence
+	// order and unsealed records last.
+	Around time.Time
+	// Done, with Around, ends one direction of the walk: it is asked
+	// before each block with the block's event-time range and whether
+	// the walk is going back in time, and returns true once no block
+	// further that way can matter. It may consult what the scan has
+	// yielded so far.
+	Done func(back bool, oldest, newest time.Time) bool
 }
 
 // keys returns the query's key constraints as filter keys, by class.
@@ -36,6 +60,9 @@ func (q *Query) keys() map[record.Key][]byte {
 	k := map[record.Key][]byte{}
 	if q.OutsideAddr.IsValid() {
 		k[record.KeyOutsideAddr] = segment.AddrKey(q.OutsideAddr.Unmap())
+	}
+	if q.Endpoint.IsValid() {
+		k[record.KeyOutsideAddr] = segment.AddrKey(q.Endpoint.Addr().Unmap())
 	}
 	if q.InsideAddr.IsValid() {
 		k[record.KeyInsideAddr] = segment.AddrKey(q.InsideAddr.Unmap())
@@ -49,48 +76,114 @@ func (q *Query) keys() map[record.Key][]byte {
 	return k
 }
 
-// Scan iterates over the records that match q, sealed ones first, in
-// sequence order. It stops at the first error, which it yields.
+// probes returns the index keys a block must hold for the query, as sets
+// of alternatives: the block may hold a match only if its filter holds a
+// key of every set.
+func (q *Query) probes() [][]uint64 {
+	var want [][]uint64
+	one := func(class uint8, key []byte) { want = append(want, []uint64{keyHash(class, key)}) }
+	if a := q.OutsideAddr; a.IsValid() {
+		b := a.Unmap().As16()
+		one(uint8(record.KeyOutsideAddr), b[:])
+	}
+	if ep := q.Endpoint; ep.IsValid() {
+		b := ep.Addr().Unmap().As16()
+		if ep.Port() == 0 {
+			one(uint8(record.KeyOutsideAddr), b[:])
+		} else {
+			want = append(want, []uint64{
+				keyHash(classEndpoint, binary.BigEndian.AppendUint16(b[:], ep.Port())),
+				keyHash(classChunk, binary.BigEndian.AppendUint16(b[:], ep.Port()>>chunkShift)),
+				keyHash(classAnyPort, b[:]),
+			})
+		}
+	}
+	if a := q.InsideAddr; a.IsValid() {
+		b := a.Unmap().As16()
+		one(uint8(record.KeyInsideAddr), b[:])
+	}
+	if q.Account != "" {
+		one(uint8(record.KeyAccount), []byte(q.Account))
+	}
+	if h := q.Holder.Unmap(); h.IsValid() {
+		b := h.As16()
+		alts := []uint64{keyHash(uint8(record.KeyInsideAddr), b[:])}
+		if h.Is6() {
+			var buf []byte
+			for _, l := range prefixLengths {
+				buf = prefixKey(buf, h, l)
+				alts = append(alts, keyHash(classPrefix, buf))
+			}
+			alts = append(alts, keyHash(classWide, nil))
+		}
+		want = append(want, alts)
+	}
+	return want
+}
+
+// holdsEndpoint reports whether a NAT record held the outside address
+// and port.
+func holdsEndpoint(n *record.NAT, ep netip.AddrPort) bool {
+	if n.OutsideAddr.Unmap() != ep.Addr().Unmap() {
+		return false
+	}
+	p := ep.Port()
+	switch {
+	case p == 0 || n.OutsidePort == 0 && n.OutsidePortEnd == 0:
+		return true
+	case n.OutsidePortEnd != 0:
+		return n.OutsidePort <= p && p <= n.OutsidePortEnd
+	}
+	return n.OutsidePort == p
+}
+
+// holds reports whether a session record held the address.
+func holds(s *record.Session, a netip.Addr) bool {
+	return s.Addr.Unmap() == a || s.IPv6Prefix.Contains(a) || s.DelegatedPrefix.Contains(a)
+}
+
+// Scan iterates over the records that match q. It stops at the first
+// error, which it yields.
 func (s *Store) Scan(ctx context.Context, q Query) iter.Seq2[*record.Record, error] {
 	return func(yield func(*record.Record, error) bool) {
 		if !q.Kind.Valid() {
 			yield(nil, fmt.Errorf("scan: unknown kind %d", q.Kind))
 			return
 		}
+		if q.Endpoint.IsValid() && q.Kind != record.KindNAT || q.Holder.IsValid() && q.Kind != record.KindSession {
+			yield(nil, fmt.Errorf("scan: endpoints select NAT records and holders session records, not %s", q.Kind))
+			return
+		}
 		keys := q.keys()
+		want := q.probes()
+		holder := q.Holder.Unmap()
+		sel := segment.Select{Keys: keys, Holder: holder}
 		m := matcher{keys: keys}
 		match := func(r *record.Record) bool {
 			if !q.From.IsZero() && r.EventTime.Before(q.From) || !q.To.IsZero() && !r.EventTime.Before(q.To) {
 				return false
 			}
+			if q.Endpoint.IsValid() && !holdsEndpoint(r.NAT, q.Endpoint) || holder.IsValid() && !holds(r.Session, holder) {
+				return false
+			}
 			return m.match(r) && (q.Match == nil || q.Match(r))
 		}
 		blocks, pending := s.snapshot(q.Kind)
-		for _, b := range blocks {
-			e := b.entry
-			if !q.From.IsZero() && e.MaxTime < q.From.UnixNano() || !q.To.IsZero() && e.MinTime >= q.To.UnixNano() {
-				continue
+		if !q.Around.IsZero() {
+			for _, r := range pending {
+				if match(r) && !yield(r, nil) {
+					return
+				}
 			}
+		}
+		for b := range walk(blocks, q) {
 			if err := ctx.Err(); err != nil {
 				yield(nil, err)
 				return
 			}
-			frame, err := s.readFrame(e)
+			recs, err := s.readBlock(b, want, keys, sel)
 			if err != nil {
 				yield(nil, err)
-				return
-			}
-			h, err := segment.DecodeHeader(frame)
-			if err != nil {
-				yield(nil, fmt.Errorf("%s block at %d: %w", e.Segment, e.Offset, err))
-				return
-			}
-			if !mayHold(h, keys) {
-				continue
-			}
-			_, recs, err := s.dec.Decode(frame)
-			if err != nil {
-				yield(nil, fmt.Errorf("%s block at %d: %w", e.Segment, e.Offset, err))
 				return
 			}
 			for _, r := range recs {
@@ -99,12 +192,95 @@ func (s *Store) Scan(ctx context.Context, q Query) iter.Seq2[*record.Record, err
 				}
 			}
 		}
-		for _, r := range pending {
-			if match(r) && !yield(r, nil) {
-				return
+		if q.Around.IsZero() {
+			for _, r := range pending {
+				if match(r) && !yield(r, nil) {
+					return
+				}
 			}
 		}
 	}
+}
+
+// walk yields the blocks of q's time range in the order q asks, asking
+// q.Done before each block of a walk around a moment.
+func walk(blocks []blockRef, q Query) iter.Seq[blockRef] {
+	return func(yield func(blockRef) bool) {
+		var lo, hi int64 = math.MinInt64, math.MaxInt64
+		if !q.From.IsZero() {
+			lo = q.From.UnixNano()
+		}
+		if !q.To.IsZero() {
+			hi = q.To.UnixNano()
+		}
+		in := func(e *seal.Entry) bool { return e.MaxTime >= lo && e.MinTime < hi }
+		if q.Around.IsZero() {
+			for _, b := range blocks {
+				if in(b.entry) && !yield(b) {
+					return
+				}
+			}
+			return
+		}
+		at := q.Around.UnixNano()
+		var back, fwd []blockRef
+		for _, b := range blocks {
+			switch {
+			case !in(b.entry):
+			case b.entry.MinTime <= at:
+				back = append(back, b)
+			default:
+				fwd = append(fwd, b)
+			}
+		}
+		slices.SortStableFunc(back, func(x, y blockRef) int { return cmp.Compare(y.entry.MaxTime, x.entry.MaxTime) })
+		slices.SortStableFunc(fwd, func(x, y blockRef) int { return cmp.Compare(x.entry.MinTime, y.entry.MinTime) })
+		for _, dir := range []struct {
+			bs   []blockRef
+			back bool
+		}{{back, true}, {fwd, false}} {
+			for _, b := range dir.bs {
+				if q.Done != nil && q.Done(dir.back, segment.Time(b.entry.MinTime), segment.Time(b.entry.MaxTime)) {
+					break
+				}
+				if !yield(b) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// readBlock returns the records of a block that sel keeps, or none if the
+// block's index or filters show it holds no match.
+func (s *Store) readBlock(b blockRef, want [][]uint64, keys map[record.Key][]byte, sel segment.Select) ([]*record.Record, error) {
+	e := b.entry
+	if b.index != nil && len(want) > 0 {
+		s.probed.Add(1)
+		ok, err := s.mayHold(b.index, want)
+		if err != nil || !ok {
+			return nil, err
+		}
+	}
+	s.read.Add(1)
+	frame, err := s.readFrame(e)
+	if err != nil {
+		return nil, err
+	}
+	if b.index == nil {
+		h, err := segment.DecodeHeader(frame)
+		if err != nil {
+			return nil, fmt.Errorf("%s block at %d: %w", e.Segment, e.Offset, err)
+		}
+		if !mayHold(h, keys) {
+			return nil, nil
+		}
+	}
+	_, recs, err := s.dec.DecodeSelect(frame, sel)
+	if err != nil {
+		return nil, fmt.Errorf("%s block at %d: %w", e.Segment, e.Offset, err)
+	}
+	return recs, nil
 }
 
 // mayHold reports whether a block may hold records with the query's keys,

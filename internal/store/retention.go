@@ -95,6 +95,7 @@ func (s *Store) Expire() ([]Expired, error) {
 		if err := os.Remove(filepath.Join(s.segmentsDir(), e.Segment)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			errs = append(errs, fmt.Errorf("remove expired segment: %w", err))
 		}
+		errs = append(errs, s.closeIndex(e.Segment, true))
 	}
 	return out, errors.Join(errs...)
 }

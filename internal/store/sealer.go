@@ -64,6 +64,7 @@ func (s *Store) sealRound(all bool) error {
 		ks    *kindState
 		recs  []*record.Record
 		entry *seal.Entry
+		index *blockIndex
 	}
 	var done []sealed
 	now := s.cfg.Now()
@@ -73,11 +74,11 @@ func (s *Store) sealRound(all bool) error {
 			if len(recs) == 0 {
 				break
 			}
-			e, err := s.writeBlock(ks, recs, leaves, now)
+			e, bi, err := s.writeBlock(ks, recs, leaves, now)
 			if err != nil {
 				return err
 			}
-			done = append(done, sealed{ks, recs, e})
+			done = append(done, sealed{ks, recs, e, bi})
 			taken += len(recs)
 			if len(recs) < s.cfg.BlockRecords {
 				break
@@ -106,7 +107,7 @@ func (s *Store) sealRound(all bool) error {
 		}
 		s.mu.Lock()
 		for i, d := range done {
-			s.indexBlock(d.ks, d.entry, first+int64(i))
+			s.indexBlock(d.ks, d.entry, d.index, first+int64(i))
 			n := len(d.recs)
 			d.ks.pending = d.ks.pending[n:]
 			d.ks.leaves = d.ks.leaves[n:]
@@ -139,31 +140,37 @@ func (s *Store) takeReady(ks *kindState, skip int, now time.Time, all bool) ([]*
 // writeBlock encodes recs as a block and appends it to the kind's current
 // segment. The block is durable once the segment is synced; it is part of
 // the store once its entry is in the log.
-func (s *Store) writeBlock(ks *kindState, recs []*record.Record, leaves []tlog.Hash, now time.Time) (*seal.Entry, error) {
+func (s *Store) writeBlock(ks *kindState, recs []*record.Record, leaves []tlog.Hash, now time.Time) (*seal.Entry, *blockIndex, error) {
 	frame, h, err := s.enc.Encode(s.frameBuf[:0], recs[0].ID.Seq, recs, leaves)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s.frameBuf = frame
 	w, err := s.segmentWriter(ks, now)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	off, err := w.Append(frame)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	// The index entry needs no sync: a torn or missing one is rebuilt
+	// from the block when the store opens.
+	bi, err := s.indexBlockFile(ks.writerName, off, h.FirstSeq, recs)
+	if err != nil {
+		return nil, nil, err
 	}
 	return &seal.Entry{
 		Type: seal.EntryBlock, Kind: ks.kind, Segment: ks.writerName, Time: now.UnixNano(),
 		Offset: off, Length: int64(len(frame)), FirstSeq: h.FirstSeq, Count: h.Count,
 		MinTime: h.MinTime, MaxTime: h.MaxTime, MinReceive: h.MinReceive, MaxReceive: h.MaxReceive,
 		Root: h.Root, Digest: digest(frame),
-	}, nil
+	}, bi, nil
 }
 
 // indexBlock adds a logged block to the index. Callers hold mu.
-func (s *Store) indexBlock(ks *kindState, e *seal.Entry, logIndex int64) {
-	ks.blocks = append(ks.blocks, blockRef{entry: e, logIndex: logIndex})
+func (s *Store) indexBlock(ks *kindState, e *seal.Entry, bi *blockIndex, logIndex int64) {
+	ks.blocks = append(ks.blocks, blockRef{entry: e, logIndex: logIndex, index: bi})
 	ks.sealed = e.FirstSeq + uint64(e.Count) - 1
 	si := ks.segments[e.Segment]
 	if si == nil {

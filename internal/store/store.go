@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -73,6 +74,12 @@ type Store struct {
 	checkpoint []byte // latest signed checkpoint note
 	cp         seal.Checkpoint
 
+	// idxMu guards idxFiles, the open lookup index files by segment.
+	idxMu    sync.Mutex
+	idxFiles map[string]*indexFile
+	// probed and read count blocks for Stats.
+	probed, read atomic.Int64
+
 	sealCh chan struct{}
 	done   chan struct{}
 	wg     sync.WaitGroup
@@ -98,6 +105,7 @@ type kindState struct {
 type blockRef struct {
 	entry    *seal.Entry
 	logIndex int64
+	index    *blockIndex // nil only while the store opens
 }
 
 // segInfo is what the log says about one segment file.
@@ -156,7 +164,10 @@ func (s *Store) openReadOnly() error {
 	}
 	// The live store may have logged entries after the checkpoint we read:
 	// loadCheckpoint only needs the checkpoint to be a prefix.
-	return s.loadCheckpoint()
+	if err := s.loadCheckpoint(); err != nil {
+		return err
+	}
+	return s.loadIndex()
 }
 
 func (s *Store) open() error {
@@ -191,6 +202,9 @@ func (s *Store) open() error {
 		return err
 	}
 	s.removeExpiredFiles()
+	if err := s.loadIndex(); err != nil {
+		return err
+	}
 	if s.wal, err = wal.Open(filepath.Join(s.dir, "wal"), s.cfg.WALFileSize, s.log); err != nil {
 		return err
 	}
@@ -448,6 +462,7 @@ func (s *Store) closeFiles() error {
 			ks.writer = nil
 		}
 	}
+	errs = append(errs, s.closeIndexFiles())
 	if s.wal != nil {
 		errs = append(errs, s.wal.Close())
 	}
@@ -478,6 +493,9 @@ type Stats struct {
 	Pending    int
 	LogEntries int64
 	Sealed     map[string]uint64
+	// BlocksProbed counts the blocks whose lookup index lookups asked,
+	// BlocksRead those read and decoded.
+	BlocksProbed, BlocksRead int64
 	// Err is why the store stopped taking writes, if it did.
 	Err error
 }
@@ -486,7 +504,8 @@ type Stats struct {
 func (s *Store) Stats() Stats {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	st := Stats{Pending: s.pending, LogEntries: s.mlog.Size(), Sealed: map[string]uint64{}, Err: s.usable()}
+	st := Stats{Pending: s.pending, LogEntries: s.mlog.Size(), Sealed: map[string]uint64{}, Err: s.usable(),
+		BlocksProbed: s.probed.Load(), BlocksRead: s.read.Load()}
 	for _, ks := range s.kinds[1:] {
 		st.Sealed[ks.kind.String()] = ks.sealed
 	}
@@ -504,6 +523,9 @@ func (s *Store) removeExpiredFiles() {
 				continue
 			}
 			err := os.Remove(filepath.Join(s.segmentsDir(), name))
+			if ierr := os.Remove(indexPath(filepath.Join(s.segmentsDir(), name))); ierr != nil && !errors.Is(ierr, os.ErrNotExist) {
+				s.log.Warn("store: remove expired index", "segment", name, "err", ierr)
+			}
 			if err == nil {
 				s.log.Info("store: removed expired segment left by an interrupted expiry", "segment", name)
 			} else if !errors.Is(err, os.ErrNotExist) {
