@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -299,5 +300,64 @@ func TestActivity(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Activity (-want +got):\n%s", diff)
+	}
+}
+
+// TestVerifyIndex changes one bit of a lookup index, once leaving the
+// checksum wrong and once fixing it as a careful forger would: either way
+// verification names the block whose lookups could miss records.
+func TestVerifyIndex(t *testing.T) {
+	dir := t.TempDir()
+	indexFixture(t, dir)
+	rep := verifyOK(t, dir, VerifyOptions{})
+	if len(rep.Notes) != 0 {
+		t.Errorf("notes on an intact store: %v", rep.Notes)
+	}
+	path := indexFiles(t, dir)[0]
+	orig, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Find the last entry.
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var last *indexEntry
+	var lastOff int64
+	for off := int64(indexHeaderSize); off < int64(len(orig)); {
+		e, err := readIndexEntry(f, off, int64(len(orig)), true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last, lastOff, off = e, off, e.end
+	}
+	for _, tt := range []struct {
+		name, want string
+		forge      bool
+	}{
+		{"checksum", "fails its checksum", false},
+		{"forged", "traces could miss them", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			b := slices.Clone(orig)
+			b[len(b)-3] ^= 0x10 // a bit of the last filter line
+			if tt.forge {
+				lines := b[last.linesOff:last.end]
+				b = appendIndexEntry(b[:lastOff], last.offset, last.firstSeq, lines, last.spans)
+			}
+			if err := os.WriteFile(path, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			rep, err := Verify(t.Context(), dir, VerifyOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rep.Problems) != 1 || rep.Problems[0].What != "index" || !strings.Contains(rep.Problems[0].String(), tt.want) {
+				t.Fatalf("problems %v, want one index problem saying %q", rep.Problems, tt.want)
+			}
+			t.Log(rep.Problems[0])
+		})
 	}
 }

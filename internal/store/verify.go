@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -38,7 +39,7 @@ type VerifyOptions struct {
 // Problem is one failed check, located as exactly as the evidence allows.
 type Problem struct {
 	// What names the check: signature, rollback, fork, log, sequence,
-	// deleted, truncated, altered.
+	// deleted, truncated, altered, index.
 	What     string
 	Segment  string `json:",omitempty"`
 	Offset   int64  `json:",omitempty"`
@@ -84,6 +85,7 @@ func (r *Report) OK() bool { return len(r.Problems) == 0 }
 func Verify(ctx context.Context, dir string, opts VerifyOptions) (*Report, error) {
 	start := time.Now()
 	v := &verifier{dir: dir, rep: &Report{}}
+	defer v.closeIndexes()
 	if err := v.loadKey(opts.Key); err != nil {
 		return nil, err
 	}
@@ -109,7 +111,16 @@ type verifier struct {
 	hashes  []tlog.Hash // stored hashes of the log, recomputed
 	expired map[string]*seal.Entry
 
-	mu sync.Mutex // guards rep.Problems and rep counters during checkBlocks
+	mu      sync.Mutex // guards rep.Problems and rep counters during checkBlocks, and indexes
+	indexes map[string]*segmentIndex
+}
+
+// segmentIndex is a segment's lookup index file as verification reads it.
+type segmentIndex struct {
+	f       *os.File // nil if missing
+	entries map[int64]*indexEntry
+	// corrupt tells why an entry could not be read, if one could not.
+	corrupt string
 }
 
 func (v *verifier) problem(p Problem) {
@@ -354,6 +365,7 @@ func (v *verifier) checkBlock(dec *segment.Decoder, i int, missing map[string]bo
 		if !digestOK {
 			fail("altered", "", "the records are intact but other bytes of the block (header or filters) were changed")
 		}
+		v.checkIndex(e, recs, fail)
 		return
 	}
 	// Name the altered records by the group roots the block stored, if
@@ -387,6 +399,85 @@ func (v *verifier) checkBlock(dec *segment.Decoder, i int, missing map[string]bo
 	}
 }
 
+// checkIndex compares a block's lookup index entry with the one its
+// records give. An index that disagrees could hide records from lookups,
+// so it is a problem even though the index is not evidence; a missing
+// entry is only a note, as the store rebuilds it when it opens.
+func (v *verifier) checkIndex(e *seal.Entry, recs []*record.Record, fail func(what, records, detail string)) {
+	x, err := v.segmentIndex(e.Segment)
+	if err != nil {
+		fail("index", "", err.Error())
+		return
+	}
+	ie := x.entries[e.Offset]
+	if (ie == nil || ie.firstSeq != e.FirstSeq) && x.corrupt != "" {
+		fail("index", span(e.Kind, e.FirstSeq, uint64(e.Count)), x.corrupt+": lookups may miss this block's records until warden restarts and rebuilds it")
+		return
+	}
+	if ie == nil || ie.firstSeq != e.FirstSeq {
+		v.mu.Lock()
+		v.rep.Notes = append(v.rep.Notes, fmt.Sprintf("segment %s block at %d has no lookup index entry (warden rebuilds it when it starts)", e.Segment, e.Offset))
+		v.mu.Unlock()
+		return
+	}
+	lines, spans := buildIndex(recs)
+	stored := make([]byte, ie.nlines*lineBytes)
+	if _, err := x.f.ReadAt(stored, ie.linesOff); err != nil {
+		fail("index", "", "read lookup index: "+err.Error())
+		return
+	}
+	if !bytes.Equal(stored, lines) || !slices.EqualFunc(spans, ie.spans, func(a, b SourceSpan) bool {
+		return a.Source == b.Source && a.First == b.First && a.Last == b.Last && slices.Equal(a.Gaps, b.Gaps)
+	}) {
+		fail("index", span(e.Kind, e.FirstSeq, uint64(e.Count)), "the lookup index entry of this block disagrees with its records, so traces could miss them: "+
+			"remove "+strings.TrimSuffix(e.Segment, ".seg")+".idx and restart warden to rebuild it, and find out who changed it")
+	}
+}
+
+// segmentIndex reads the entries of a segment's index file once.
+func (v *verifier) segmentIndex(seg string) (*segmentIndex, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if x := v.indexes[seg]; x != nil {
+		return x, nil
+	}
+	if v.indexes == nil {
+		v.indexes = map[string]*segmentIndex{}
+	}
+	x := &segmentIndex{entries: map[int64]*indexEntry{}}
+	v.indexes[seg] = x
+	f, err := os.Open(indexPath(filepath.Join(v.dir, "segments", seg)))
+	if errors.Is(err, os.ErrNotExist) {
+		return x, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open lookup index: %w", err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("stat lookup index: %w", err), f.Close())
+	}
+	x.f = f
+	for off := int64(indexHeaderSize); off < st.Size(); {
+		ie, err := readIndexEntry(f, off, st.Size(), true)
+		if err != nil {
+			x.corrupt = fmt.Sprintf("the lookup index entry at %d is cut short or fails its checksum (torn by a power loss, or changed)", off)
+			break
+		}
+		x.entries[ie.offset] = ie
+		off = ie.end
+	}
+	return x, nil
+}
+
+func (v *verifier) closeIndexes() {
+	for _, x := range v.indexes {
+		if x.f != nil {
+			x.f.Close()
+		}
+	}
+}
+
 // checkFiles looks for segment files the log does not account for.
 func (v *verifier) checkFiles() {
 	known := map[string]bool{}
@@ -402,6 +493,9 @@ func (v *verifier) checkFiles() {
 		}
 		rel, _ := filepath.Rel(root, path)
 		rel = filepath.ToSlash(rel)
+		if strings.HasSuffix(rel, ".idx") {
+			return nil
+		}
 		switch {
 		case v.expired[rel] != nil:
 			v.rep.Notes = append(v.rep.Notes, "segment "+rel+" is expired but still on disk (removal was interrupted; the next start removes it)")
