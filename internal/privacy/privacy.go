@@ -237,6 +237,20 @@ func (v *Vault) Reveal(account string, fs []record.Field) (map[string]string, er
 	return out, nil
 }
 
+// Masked returns the personal fields of a registration as every output
+// shows them without an approval: decrypted, then masked with [Mask]. The
+// plain values never leave this call.
+func (v *Vault) Masked(account string, fs []record.Field) (map[string]string, error) {
+	plain, err := v.Reveal(account, fs)
+	if err != nil {
+		return nil, err
+	}
+	for name, value := range plain {
+		plain[name] = Mask(name, value)
+	}
+	return plain, nil
+}
+
 // Names returns the plain names of the personal fields a registration
 // carries, sorted.
 func Names(fs []record.Field) []string {

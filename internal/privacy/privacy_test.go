@@ -96,3 +96,24 @@ func TestMask(t *testing.T) {
 		}
 	}
 }
+
+func TestMasked(t *testing.T) {
+	v, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := v.Seal("alice", map[string]string{"name": "张三丰", "phone": "13800138000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := v.Masked("alice", fs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]string{"name": "张*丰", "phone": "*******8000"}; len(got) != len(want) || got["name"] != want["name"] || got["phone"] != want["phone"] {
+		t.Errorf("Masked = %v, want %v", got, want)
+	}
+	if _, err := v.Masked("mallory", fs); err == nil {
+		t.Error("Masked under another account succeeded")
+	}
+}
