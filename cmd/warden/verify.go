@@ -235,6 +235,9 @@ func verifyEvidence(name string, data []byte, trusted *seal.Keys, stdout io.Writ
 		}
 		fmt.Fprintf(stdout, "answer %d: %s%s\n", i+1, c.Account, exact)
 	}
+	for _, r := range ev.Answer.Rules {
+		fmt.Fprintf(stdout, "policy, not proven: deterministic NAT rule %s\n", r)
+	}
 	fmt.Fprintf(stdout, "%d records verified against checkpoint %s at size %d, root %s\n", len(ev.Proofs), cp.Origin, cp.Size, cp.Hash)
 	if trusted == nil {
 		fmt.Fprintf(stdout, "note: signature checked with the evidence's own key %s; pass -key with the operator's published key to know who signed\n", ev.VerifierKey)

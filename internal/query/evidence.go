@@ -222,20 +222,25 @@ func checkAnswer(a *Answer, proven map[record.ID]*record.Record) error {
 		}
 	}
 	q := a.Question
+	for _, r := range a.Rules {
+		if err := r.Validate(); err != nil {
+			return &EvidenceError{Where: "rule " + r.Name, Err: err}
+		}
+	}
 	for i, m := range a.Mappings {
-		if err := checkMapping(m, q, proven); err != nil {
+		if err := checkMapping(m, q, a.Rules, proven); err != nil {
 			return &EvidenceError{Where: fmt.Sprintf("mapping %d", i+1), Err: err}
 		}
 	}
 	for i, c := range a.Candidates {
-		if err := checkCandidate(c, q, proven); err != nil {
+		if err := checkCandidate(c, q, a.Rules, proven); err != nil {
 			return &EvidenceError{Where: fmt.Sprintf("candidate %d (%s)", i+1, c.Account), Err: err}
 		}
 	}
 	return nil
 }
 
-func checkCandidate(c Candidate, q Question, proven map[record.ID]*record.Record) error {
+func checkCandidate(c Candidate, q Question, rules []DeterministicRule, proven map[record.ID]*record.Record) error {
 	s := c.Session
 	if s == nil {
 		return errors.New("names no session")
@@ -248,7 +253,7 @@ func checkCandidate(c Candidate, q Question, proven map[record.ID]*record.Record
 	}
 	held, exact := q.Addr, !s.Interval.Open && s.Interval.holds(q.At, 0)
 	if m := c.Mapping; m != nil {
-		if err := checkMapping(m, q, proven); err != nil {
+		if err := checkMapping(m, q, rules, proven); err != nil {
 			return fmt.Errorf("mapping: %w", err)
 		}
 		held, exact = m.Inside.Addr(), exact && !m.Interval.Open && m.Interval.holds(q.At, 0)
@@ -266,14 +271,23 @@ func checkCandidate(c Candidate, q Question, proven map[record.ID]*record.Record
 	if c.Exact && !exact {
 		return errors.New("claimed exact, but its records do not log both sides of the moment")
 	}
+	if c.Registration != nil {
+		if err := checkRegistration(c.Registration, c.Account, q, proven); err != nil {
+			return fmt.Errorf("registration: %w", err)
+		}
+	}
 	return nil
 }
 
 // checkMapping checks that m holds the question's address and port and
-// is what its records say.
-func checkMapping(m *Mapping, q Question, proven map[record.ID]*record.Record) error {
+// is what its records say, or, for a deterministic mapping, what its rule
+// says.
+func checkMapping(m *Mapping, q Question, rules []DeterministicRule, proven map[record.ID]*record.Record) error {
 	if m.Outside != q.Addr {
 		return fmt.Errorf("outside address %s, but the question is about %s", m.Outside, q.Addr)
+	}
+	if m.Rule != "" {
+		return checkRuleMapping(m, q, rules)
 	}
 	recs, err := recordsOf(m.Records, record.KindNAT, proven)
 	if err != nil {

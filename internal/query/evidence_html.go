@@ -106,6 +106,15 @@ func keyFields(r *record.Record) string {
 			f = append(f, "calling station "+s.CallingStationID)
 		}
 		return strings.Join(f, ", ")
+	case r.Registration != nil:
+		// The personal fields are encrypted: name them, show none.
+		var names []string
+		for _, f := range r.Registration.Fields {
+			if name, ok := strings.CutPrefix(f.Name, "enc:"); ok {
+				names = append(names, name)
+			}
+		}
+		return fmt.Sprintf("registration of account %s, encrypted fields: %s", r.Registration.Account, strings.Join(names, ", "))
 	}
 	b, err := r.MarshalJSON()
 	if err != nil {

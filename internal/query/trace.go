@@ -3,11 +3,13 @@
 //
 // [Engine.Trace] joins two kinds of records. The NAT mappings active at
 // the moment (per-session create/delete pairs, port blocks holding the
-// port, interim re-announcements) give the inside address; the sessions
-// holding that address (or the public address itself, or the IPv6 prefix
-// that contains it) give the account. Every candidate carries the records
-// it rests on, so their proofs can be handed over, and the answer says
-// when a source that should have covered the moment was silent.
+// port, interim re-announcements), or a [DeterministicRule] configured for
+// a CGN that logs nothing, give the inside address; the sessions holding
+// that address (or the public address itself, or the IPv6 prefix that
+// contains it) give the account, and [Config.Registrations] its masked
+// registration. Every candidate carries the records it rests on, so their
+// proofs can be handed over, and the answer says when a source that
+// should have covered the moment was silent.
 // [Build] turns an answer into [Evidence] (the answer with every record's
 // inclusion proof up to one signed checkpoint), which [VerifyEvidence]
 // checks offline and [Evidence.HTML] renders for a case file.
@@ -39,8 +41,19 @@ type Config struct {
 	// devices. Default 2s.
 	Tolerance time.Duration
 	// Silence is the longest pause of a source that is not reported as a
-	// gap. Default 5m.
+	// gap. Default 5m, at least 1m.
 	Silence time.Duration
+	// SourceTolerance overrides Tolerance for the sources it names (a
+	// device known to drift); a question's own tolerance overrides both
+	// (see toleranceFor).
+	SourceTolerance map[string]time.Duration
+	// Deterministic are the RFC 7422 rules of CGNs that map addresses by
+	// arithmetic and log nothing. Names are unique.
+	Deterministic []DeterministicRule
+	// Registrations, if set, finds the registration of each candidate's
+	// account, with its personal fields masked; nil leaves registrations
+	// out of answers. The engine never sees a personal value in clear.
+	Registrations RegistrationLookup
 }
 
 func (c Config) withDefaults() Config {
@@ -118,6 +131,9 @@ type Mapping struct {
 	PortLast  uint16
 	Proto     record.Protocol
 	Block     bool
+	// Rule names the deterministic rule (Answer.Rules) the mapping comes
+	// from; empty for a mapping rebuilt from logged records.
+	Rule string `json:",omitempty"`
 	Trail
 }
 
@@ -151,6 +167,9 @@ type Candidate struct {
 	// moment, with no bound assumed and no tolerance needed.
 	Reason string
 	Exact  bool
+	// Registration is the account's registration at the moment, masked;
+	// nil when none was found or none was looked up.
+	Registration *RegistrationSummary `json:",omitempty"`
 }
 
 // Gap is a pause in a source's records around the moment.
@@ -172,6 +191,10 @@ type Answer struct {
 	Mappings []*Mapping
 	Gaps     []Gap
 	Notes    []string
+	// Rules are the deterministic NAT rules that gave mappings: policy the
+	// operator configured, not logged records, kept here verbatim so the
+	// case file shows what the answer rests on.
+	Rules []DeterministicRule `json:",omitempty"`
 }
 
 // Records returns the IDs of every record the answer rests on.
@@ -183,6 +206,9 @@ func (a *Answer) Records() []record.ID {
 	for _, c := range a.Candidates {
 		if c.Session != nil {
 			ids = append(ids, c.Session.Records...)
+		}
+		if c.Registration != nil {
+			ids = append(ids, c.Registration.ID)
 		}
 	}
 	slices.SortFunc(ids, func(x, y record.ID) int {
@@ -215,6 +241,7 @@ func (e *Engine) Trace(ctx context.Context, q Question) (*Answer, error) {
 	if err != nil {
 		return nil, err
 	}
+	maps = append(maps, e.deterministicMappings(q, ans)...)
 	ans.Mappings = maps
 	if len(maps) == 0 {
 		// No NAT mapping: the address may be a subscriber's own public
@@ -246,6 +273,9 @@ func (e *Engine) Trace(ctx context.Context, q Question) (*Answer, error) {
 		}
 	}
 	sort.SliceStable(ans.Candidates, func(i, j int) bool { return rank(ans.Candidates[i]) > rank(ans.Candidates[j]) })
+	if err := e.attachRegistrations(ctx, ans); err != nil {
+		return nil, err
+	}
 	gaps, err := e.gaps(ctx, q.At, sources)
 	if err != nil {
 		return nil, err
@@ -271,6 +301,9 @@ func rank(c Candidate) int {
 }
 
 func describeMapping(m *Mapping, at time.Time) string {
+	if m.Rule != "" {
+		return describeRuleMapping(m)
+	}
 	what := fmt.Sprintf("%s:%d mapped to %s:%d", m.Inside.Addr(), m.Inside.Port(), m.Outside, m.PortFirst)
 	if m.Block {
 		what = fmt.Sprintf("%s held port block %s:%d-%d", m.Inside.Addr(), m.Outside, m.PortFirst, m.PortLast)
