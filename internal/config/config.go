@@ -17,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/warden-ops/warden/internal/dialect"
+	"github.com/warden-ops/warden/internal/query"
 	"github.com/warden-ops/warden/internal/record"
 	"github.com/warden-ops/warden/internal/source"
 	"github.com/warden-ops/warden/internal/store"
@@ -38,7 +39,29 @@ type File struct {
 	// Formats are operator-defined log formats (docs/formats.md), which
 	// sources name in their formats lists.
 	Formats []dialect.Custom `yaml:"formats"`
+	Trace   Trace            `yaml:"trace"`
 	Log     Log              `yaml:"log"`
+}
+
+// Trace configures the trace-back engine (see query.Config).
+type Trace struct {
+	// Tolerance is the clock skew allowed between a question and the
+	// devices. Default 2s, at most 1h.
+	Tolerance Duration `yaml:"tolerance"`
+	// SourceTolerance overrides Tolerance per source name, for a device
+	// known to drift. A question's own tolerance overrides both.
+	SourceTolerance map[string]Duration `yaml:"source_tolerance"`
+	// MappingLifetime bounds a per-session mapping whose delete was never
+	// logged (default 24h); BlockLifetime a port block without a release
+	// and SessionLifetime a session without a stop (defaults 7d).
+	MappingLifetime Duration `yaml:"mapping_lifetime"`
+	BlockLifetime   Duration `yaml:"block_lifetime"`
+	SessionLifetime Duration `yaml:"session_lifetime"`
+	// Silence is the longest pause of a source not reported as a gap.
+	// Default 5m, at least 1m.
+	Silence Duration `yaml:"silence"`
+	// Deterministic are the RFC 7422 rules of CGNs that log nothing.
+	Deterministic []query.DeterministicRule `yaml:"deterministic"`
 }
 
 // Syslog configures the syslog listeners. An empty address turns a
@@ -165,7 +188,7 @@ type Log struct {
 
 // Default returns the configuration used when no file is given.
 func Default() *File {
-	d := store.Defaults()
+	d, q := store.Defaults(), query.Defaults()
 	return &File{
 		DataDir: "./warden-data",
 		HTTP:    HTTP{Listen: "127.0.0.1:8080", MaxBodyBytes: 32 << 20},
@@ -181,7 +204,9 @@ func Default() *File {
 		RADIUS:  RADIUS{Listen: "127.0.0.1:1813"},
 		IPFIX:   IPFIX{Listen: "127.0.0.1:4739"},
 		Sources: Sources{AcceptUnknown: true},
-		Log:     Log{Level: "info", Format: "text"},
+		Trace: Trace{Tolerance: Duration(q.Tolerance), MappingLifetime: Duration(q.MappingLifetime), BlockLifetime: Duration(q.BlockLifetime),
+			SessionLifetime: Duration(q.SessionLifetime), Silence: Duration(q.Silence)},
+		Log: Log{Level: "info", Format: "text"},
 	}
 }
 
@@ -207,6 +232,9 @@ func Parse(b []byte) (*File, error) {
 		return nil, fmt.Errorf("config: one YAML document expected, found more (line %d)", extra.Line)
 	}
 	if _, err := f.StoreConfig(); err != nil {
+		return nil, err
+	}
+	if _, err := f.TraceConfig(); err != nil {
 		return nil, err
 	}
 	if f.HTTP.MaxBodyBytes <= 0 {
@@ -246,6 +274,37 @@ func (f *File) StoreConfig() (store.Config, error) {
 				return c, fmt.Errorf("config: store.retention: %w", err)
 			}
 			c.Retention[k] = time.Duration(d)
+		}
+	}
+	if err := c.Validate(); err != nil {
+		return c, fmt.Errorf("config: %w", err)
+	}
+	return c, nil
+}
+
+// TraceConfig returns the trace-back engine's configuration. Its
+// Registrations lookup is left for the caller, which holds the keys.
+func (f *File) TraceConfig() (query.Config, error) {
+	t := f.Trace
+	for _, d := range []struct {
+		name string
+		v    Duration
+	}{{"tolerance", t.Tolerance}, {"mapping_lifetime", t.MappingLifetime}, {"block_lifetime", t.BlockLifetime},
+		{"session_lifetime", t.SessionLifetime}, {"silence", t.Silence}} {
+		// In query.Config zero means the default; here a zero is
+		// written on purpose, and would silently mean something else.
+		if d.v == 0 {
+			return query.Config{}, fmt.Errorf("config: trace.%s must be positive (omit it for the default)", d.name)
+		}
+	}
+	c := query.Config{
+		Tolerance: time.Duration(t.Tolerance), MappingLifetime: time.Duration(t.MappingLifetime), BlockLifetime: time.Duration(t.BlockLifetime),
+		SessionLifetime: time.Duration(t.SessionLifetime), Silence: time.Duration(t.Silence), Deterministic: t.Deterministic,
+	}
+	if len(t.SourceTolerance) > 0 {
+		c.SourceTolerance = map[string]time.Duration{}
+		for src, d := range t.SourceTolerance {
+			c.SourceTolerance[src] = time.Duration(d)
 		}
 	}
 	if err := c.Validate(); err != nil {

@@ -3,16 +3,20 @@ package config_test
 import (
 	"errors"
 	"io/fs"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/warden-ops/warden/internal/config"
 	"github.com/warden-ops/warden/internal/dialect"
+	"github.com/warden-ops/warden/internal/query"
 	"github.com/warden-ops/warden/internal/record"
 	"github.com/warden-ops/warden/internal/source"
 	"github.com/warden-ops/warden/internal/store"
@@ -48,7 +52,26 @@ var fullFile = &config.File{
 		Vendor: "Juniper MX960", Formats: []string{"juniper-mx", "my-cgn"}, TimeZone: "Asia/Shanghai", ClockOffset: 2 * time.Second}}},
 	Formats: []dialect.Custom{{Name: "my-cgn", Pattern: `NAT (?P<in>\S+) (?P<out>\S+)`, Kind: "nat",
 		Fields: map[string]string{"event": "create", "inside_addr": "{in}", "outside_addr": "{out}"}}},
+	Trace: config.Trace{Tolerance: config.Duration(3 * time.Second),
+		SourceTolerance: map[string]config.Duration{"cgn-1": config.Duration(10 * time.Second), "bras-1": 0},
+		MappingLifetime: config.Duration(12 * time.Hour), BlockLifetime: config.Duration(3 * day), SessionLifetime: config.Duration(2 * day),
+		Silence: config.Duration(2 * time.Minute), Deterministic: fullRules},
 	Log: config.Log{Level: "debug", Format: "json"},
+}
+
+// fullRules are the deterministic rules of testdata/full.yaml.
+var fullRules = []query.DeterministicRule{
+	{Name: "det-1", Device: "cgn-3", InsidePrefix: netip.MustParsePrefix("100.64.0.0/22"), OutsidePrefix: netip.MustParsePrefix("203.0.113.0/26"),
+		PortsPerSubscriber: 4000, FirstPort: 1024, From: time.Date(2026, 1, 1, 0, 0, 0, 0, time.FixedZone("", 8*3600)),
+		Until: time.Date(2027, 1, 1, 0, 0, 0, 0, time.FixedZone("", 8*3600))},
+	{Name: "det-2", Device: "cgn-3", InsidePrefix: netip.MustParsePrefix("100.64.4.0/24"), OutsidePrefix: netip.MustParsePrefix("198.51.100.0/28"),
+		PortsPerSubscriber: 4000, FirstPort: 1024, From: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)},
+}
+
+// fullTrace is the trace-back configuration fullFile stands for.
+var fullTrace = query.Config{
+	MappingLifetime: 12 * time.Hour, BlockLifetime: 3 * day, SessionLifetime: 2 * day, Tolerance: 3 * time.Second, Silence: 2 * time.Minute,
+	SourceTolerance: map[string]time.Duration{"cgn-1": 10 * time.Second, "bras-1": 0}, Deterministic: fullRules,
 }
 
 // fullStore is the store configuration fullFile stands for.
@@ -108,7 +131,7 @@ func TestParseFull(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Parse(testdata/full.yaml): %v", err)
 	}
-	if diff := cmp.Diff(fullFile, got); diff != "" {
+	if diff := cmp.Diff(fullFile, got, cmpPrefixes); diff != "" {
 		t.Errorf("Parse(testdata/full.yaml) mismatch (-want +got):\n%s", diff)
 	}
 	sc, err := got.StoreConfig()
@@ -120,6 +143,27 @@ func TestParseFull(t *testing.T) {
 	}
 	if d := sc.RetentionFor(record.KindContent); d != store.DefaultRetention {
 		t.Errorf("StoreConfig().RetentionFor(content) = %v, want the default %v", d, store.DefaultRetention)
+	}
+	tc, err := got.TraceConfig()
+	if err != nil {
+		t.Fatalf("TraceConfig(): %v", err)
+	}
+	if diff := cmp.Diff(fullTrace, tc, cmpPrefixes); diff != "" {
+		t.Errorf("TraceConfig() mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// cmpPrefixes compares the deterministic rules' prefixes (times compare
+// by their Equal method).
+var cmpPrefixes = cmp.Comparer(func(a, b netip.Prefix) bool { return a == b })
+
+func TestDefaultTraceConfig(t *testing.T) {
+	got, err := config.Default().TraceConfig()
+	if err != nil {
+		t.Fatalf("Default().TraceConfig(): %v", err)
+	}
+	if diff := cmp.Diff(query.Defaults(), got, cmpopts.IgnoreFields(query.Config{}, "Registrations")); diff != "" {
+		t.Errorf("Default().TraceConfig() differs from query.Defaults() (-want +got):\n%s", diff)
 	}
 }
 
@@ -162,6 +206,22 @@ func TestParseErrors(t *testing.T) {
 		{"bad log level", "log:\n  level: verbose\n", []string{`log.level "verbose"`, "debug, info, warn or error"}},
 		{"log level in capitals", "log:\n  level: INFO\n", []string{`log.level "INFO"`}},
 		{"bad log format", "log:\n  format: xml\n", []string{`log.format "xml"`, "text or json"}},
+
+		{"trace unknown key", "trace:\n  tolerence: 5s\n", []string{"tolerence", "line 2"}},
+		{"trace zero tolerance", "trace:\n  tolerance: 0s\n", []string{"trace.tolerance must be positive", "omit it"}},
+		{"trace zero lifetime", "trace:\n  block_lifetime: 0d\n", []string{"trace.block_lifetime must be positive"}},
+		{"trace tolerance over an hour", "trace:\n  tolerance: 2h\n", []string{"config: trace: tolerance 2h0m0s exceeds 1h"}},
+		{"trace silence under a minute", "trace:\n  silence: 30s\n", []string{"silence 30s is under 1m0s", "minute granularity"}},
+		{"trace source tolerance negative", "trace:\n  source_tolerance:\n    cgn-1: -1s\n", []string{`bad duration "-1s"`, "line 3"}},
+		{"trace source tolerance too large", "trace:\n  source_tolerance:\n    cgn-1: 2h\n", []string{"tolerance of source cgn-1 is 2h0m0s"}},
+		{"rule bad prefix", "trace:\n  deterministic:\n    - name: d\n      inside: 100.64.0.0/33\n", []string{"100.64.0.0/33"}},
+		{"rule unknown key", "trace:\n  deterministic:\n    - name: d\n      inside_prefix: 100.64.0.0/22\n", []string{"inside_prefix", "line 4"}},
+		{"rule without device", "trace:\n  deterministic:\n    - name: d\n", []string{"deterministic rule 1: rule d: device"}},
+		{"rule ports overflow", "trace:\n  deterministic:\n" + rule("ports_per_subscriber: 4100"), []string{"rule d", "× 4100 ports = 65600 ports", "ports 1024-65535 are only 64512"}},
+		{"rule host bits", "trace:\n  deterministic:\n" + rule("inside: 100.64.0.1/22"), []string{"inside 100.64.0.1/22", "host bits"}},
+		{"rule bad date", "trace:\n  deterministic:\n" + rule("from: next tuesday"), []string{"next tuesday"}},
+		{"rule ends before it starts", "trace:\n  deterministic:\n" + rule("until: 2025-01-01"), []string{"until 2025-01-01T00:00:00Z is not after from"}},
+		{"rules with one name", "trace:\n  deterministic:\n" + rule("") + rule(""), []string{`deterministic rule 2: name "d" is used twice`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -176,6 +236,18 @@ func TestParseErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// rule returns a valid deterministic rule as YAML list item, with one
+// key replaced or added by the line override ("" for none).
+func rule(override string) string {
+	lines := []string{"name: d", "device: cgn-3", "inside: 100.64.0.0/22", "outside: 203.0.113.0/26", "ports_per_subscriber: 4000",
+		"first_port: 1024", "from: 2026-01-01"}
+	if key, _, ok := strings.Cut(override, ":"); ok {
+		lines = slices.DeleteFunc(lines, func(l string) bool { return strings.HasPrefix(l, key+":") })
+		lines = append(lines, override)
+	}
+	return "    - " + strings.Join(lines, "\n      ") + "\n"
 }
 
 func TestParseRetentionMinimum(t *testing.T) {
@@ -258,7 +330,7 @@ func TestLoad(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Load(testdata/full.yaml): %v", err)
 		}
-		if diff := cmp.Diff(fullFile, got); diff != "" {
+		if diff := cmp.Diff(fullFile, got, cmpPrefixes); diff != "" {
 			t.Errorf("Load(testdata/full.yaml) mismatch (-want +got):\n%s", diff)
 		}
 	})
