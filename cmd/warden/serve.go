@@ -22,6 +22,7 @@ import (
 	"github.com/warden-ops/warden/internal/config"
 	"github.com/warden-ops/warden/internal/httpapi"
 	"github.com/warden-ops/warden/internal/privacy"
+	"github.com/warden-ops/warden/internal/query"
 	"github.com/warden-ops/warden/internal/record"
 	"github.com/warden-ops/warden/internal/store"
 )
@@ -55,10 +56,11 @@ func runServe(args []string, _, stderr io.Writer) error {
 		return err
 	}
 	log.Info("store open", "dir", scfg.Dir, "verifier_key", st.VerifierKey())
-	// Every start records the configuration in force (retention included),
-	// so a change of policy is in the audit trail like any other change.
+	// Every start records the configuration in force (retention and the
+	// deterministic NAT rules included), so a change of policy is in the
+	// audit trail like any other change.
 	if _, err := access.NewAuditor(st, "warden", nil).Log(access.Entry{Actor: "system", Action: "warden serve: start",
-		Query: configSummary(*cfgPath, &scfg), Outcome: "ok"}); err != nil {
+		Query: configSummary(*cfgPath, &scfg, cfg.Trace.Deterministic), Outcome: "ok"}); err != nil {
 		return errors.Join(err, st.Close())
 	}
 	err = serveStore(cfg, st, log, stderr)
@@ -97,9 +99,14 @@ func serveStore(cfg *config.File, st *store.Store, log *slog.Logger, stderr io.W
 	if err != nil {
 		return err
 	}
+	// httpapi.New adds the registrations lookup, masked with the vault.
+	tcfg, err := cfg.TraceConfig()
+	if err != nil {
+		return err
+	}
 	api := httpapi.New(st, httpapi.Config{
 		MaxBodyBytes: cfg.HTTP.MaxBodyBytes, Access: acc, Auditor: access.NewAuditor(st, "warden", nil),
-		Vault: vault, DataDir: cfg.DataDir, TLS: tlsCfg != nil, Logger: log, Sources: col.Status,
+		Vault: vault, DataDir: cfg.DataDir, TLS: tlsCfg != nil, Logger: log, Sources: col.Status, Trace: tcfg,
 	})
 	ln, err := net.Listen("tcp", cfg.HTTP.Listen)
 	if err != nil {
@@ -147,9 +154,9 @@ func serveStore(cfg *config.File, st *store.Store, log *slog.Logger, stderr io.W
 	return errors.Join(err, <-cdone)
 }
 
-// configSummary names the configuration file (with its digest) and the
-// retention of every kind.
-func configSummary(path string, scfg *store.Config) string {
+// configSummary names the configuration file (with its digest), the
+// retention of every kind and the deterministic NAT rules.
+func configSummary(path string, scfg *store.Config, rules []query.DeterministicRule) string {
 	var b strings.Builder
 	if path == "" {
 		b.WriteString("config=defaults")
@@ -164,6 +171,9 @@ func configSummary(path string, scfg *store.Config) string {
 	b.WriteString(" retention:")
 	for _, k := range record.Kinds {
 		fmt.Fprintf(&b, " %s=%s", k, config.FormatDuration(scfg.RetentionFor(k)))
+	}
+	for _, r := range rules {
+		fmt.Fprintf(&b, "; deterministic NAT rule %s", r)
 	}
 	return b.String()
 }

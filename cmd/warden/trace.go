@@ -6,12 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/netip"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/warden-ops/warden/internal/access"
+	"github.com/warden-ops/warden/internal/privacy"
 	"github.com/warden-ops/warden/internal/query"
 	"github.com/warden-ops/warden/internal/record"
 	"github.com/warden-ops/warden/internal/store"
@@ -21,7 +24,8 @@ import (
 // leaving an audit record like every read.
 func runTrace(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("trace", stderr)
-	dataDir := fs.String("data", "./warden-data", "data directory")
+	cfgPath := fs.String("config", "", "configuration file (YAML), for data_dir, privacy.key_dir and trace; default: built-in defaults")
+	dataDir := fs.String("data", "", "data directory (overrides data_dir; default ./warden-data)")
 	atFlag := fs.String("at", "", "the moment, RFC 3339 (2026-11-01T10:00:00+08:00)")
 	proto := fs.String("proto", "", "protocol (tcp, udp, icmp or a number)")
 	tol := fs.Duration("tolerance", 0, "clock skew allowed (default 2s)")
@@ -52,7 +56,18 @@ func runTrace(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	st, err := store.Open(store.Config{Dir: *dataDir})
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	if *dataDir != "" {
+		cfg.DataDir = *dataDir
+	}
+	tcfg, err := cfg.TraceConfig()
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(store.Config{Dir: cfg.DataDir})
 	if err != nil {
 		if strings.Contains(err.Error(), "another warden") {
 			return fmt.Errorf("%w\nwarden serve is running on this store: use GET /api/v1/trace with a token", err)
@@ -60,7 +75,10 @@ func runTrace(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer st.Close()
-	ans, err := query.New(st, query.Config{}).Trace(contextWithSignals(), q)
+	if tcfg.Registrations, err = registrations(st, cfg.Privacy.KeyDir, stderr); err != nil {
+		return err
+	}
+	ans, err := query.New(st, tcfg).Trace(contextWithSignals(), q)
 	outcome := "ok"
 	if err != nil {
 		outcome = "error: " + err.Error()
@@ -90,6 +108,21 @@ func runTrace(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// registrations returns the lookup of candidates' registrations, masked
+// with the keys in keyDir, or nil (and a word on stderr) if there are no
+// keys: a read does not create them.
+func registrations(st *store.Store, keyDir string, stderr io.Writer) (query.RegistrationLookup, error) {
+	if _, err := os.Stat(keyDir); errors.Is(err, os.ErrNotExist) {
+		fmt.Fprintf(stderr, "warden trace: no personal-field keys in %s (privacy.key_dir): registrations not shown\n", keyDir)
+		return nil, nil
+	}
+	vault, err := privacy.Open(keyDir)
+	if err != nil {
+		return nil, err
+	}
+	return query.StoreRegistrations(st, vault.Masked), nil
+}
+
 func printAnswer(w io.Writer, a *query.Answer) {
 	fmt.Fprintln(w, a.Question)
 	if len(a.Candidates) == 0 {
@@ -101,6 +134,12 @@ func printAnswer(w io.Writer, a *query.Answer) {
 			exact = " (logged on both sides of the moment)"
 		}
 		fmt.Fprintf(w, "%d. %s%s\n   %s\n", i+1, c.Account, exact, c.Reason)
+		if g := c.Registration; g != nil {
+			fmt.Fprintf(w, "   registration %s from %s at %s (masked): %s\n", g.ID, g.Source, g.Time.Format(time.RFC3339), maskedFields(g.Fields))
+		}
+	}
+	for _, r := range a.Rules {
+		fmt.Fprintf(w, "deterministic NAT rule (configured policy, not a logged record): %s\n", r)
 	}
 	for _, g := range a.Gaps {
 		fmt.Fprintln(w, g)
@@ -144,4 +183,17 @@ func writeEvidence(st *store.Store, ans *query.Answer, caseRef, evidencePath, re
 		}
 	}
 	return nil
+}
+
+// maskedFields lists masked personal fields by name, like "name 张*丰,
+// phone *******8000".
+func maskedFields(fields map[string]string) string {
+	var out []string
+	for _, name := range slices.Sorted(maps.Keys(fields)) {
+		out = append(out, name+" "+fields[name])
+	}
+	if len(out) == 0 {
+		return "no personal fields"
+	}
+	return strings.Join(out, ", ")
 }

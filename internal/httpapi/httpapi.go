@@ -46,7 +46,9 @@ type Config struct {
 	DataDir string
 	// Sources returns the collectors' per-source counters, if any.
 	Sources func() any
-	// Trace configures the trace-back engine.
+	// Trace configures the trace-back engine. If its Registrations is
+	// nil, answers show each candidate's registration from the store,
+	// masked with Vault.
 	Trace query.Config
 	// TLS says the API is served over TLS: cookies are Secure and HSTS is
 	// sent.
@@ -89,6 +91,9 @@ func New(st *store.Store, cfg Config) *Server {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.Trace.Registrations == nil && cfg.Vault != nil {
+		cfg.Trace.Registrations = query.StoreRegistrations(st, cfg.Vault.Masked)
 	}
 	s := &Server{cfg: cfg, store: st, access: cfg.Access, audit: cfg.Auditor, vault: cfg.Vault, log: cfg.Logger, mux: http.NewServeMux(),
 		tracer: query.New(st, cfg.Trace)}
