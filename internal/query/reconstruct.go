@@ -50,13 +50,13 @@ func covers(n *record.NAT, port uint16, proto record.Protocol) bool {
 // mappings reconstructs the NAT mappings of the question's outside address
 // and port that were active at the moment, and names every source that
 // logged the address around it.
-func (e *Engine) mappings(ctx context.Context, q Question, tol time.Duration) ([]*Mapping, map[string]bool, error) {
+func (e *Engine) mappings(ctx context.Context, q Question) ([]*Mapping, map[string]bool, error) {
 	span := max(e.cfg.BlockLifetime, e.cfg.MappingLifetime)
 	sq := store.Query{Kind: record.KindNAT, From: q.At.Add(-span), To: q.At.Add(span), OutsideAddr: q.Addr,
 		Match: func(r *record.Record) bool { return covers(r.NAT, q.Port, q.Proto) }}
 	if q.Port != 0 {
 		sq.OutsideAddr, sq.Endpoint = netip.Addr{}, netip.AddrPortFrom(q.Addr, q.Port)
-		w := newWalk(q.At, tol, sq.From, sq.To, natPhase)
+		w := newWalk(q.At, e.widestTolerance(q.Tolerance), sq.From, sq.To, natPhase)
 		sq.Around, sq.Done, sq.Match = q.At, w.done, func(r *record.Record) bool {
 			if !covers(r.NAT, q.Port, q.Proto) {
 				return false
@@ -71,11 +71,24 @@ func (e *Engine) mappings(ctx context.Context, q Question, tol time.Duration) ([
 	}
 	var out []*Mapping
 	for _, m := range all {
-		if m.Interval.holds(q.At, tol) {
+		if m.Interval.holds(q.At, e.cfg.toleranceFor(m.Source, q.Tolerance)) {
 			out = append(out, m)
 		}
 	}
 	return out, sources, nil
+}
+
+// widestTolerance is the largest clock skew any source's records may
+// have for a question with tolerance qtol (zero if it set none).
+func (e *Engine) widestTolerance(qtol time.Duration) time.Duration {
+	if qtol > 0 {
+		return qtol
+	}
+	tol := e.cfg.Tolerance
+	for _, d := range e.cfg.SourceTolerance {
+		tol = max(tol, d)
+	}
+	return tol
 }
 
 // walkBounds narrows a search outward from a moment as records arrive: a
@@ -262,9 +275,9 @@ func boundByNext(ms []*Mapping) {
 
 // sessions reconstructs the sessions holding addr (as their assigned
 // address, or inside one of their IPv6 prefixes) at the moment.
-func (e *Engine) sessions(ctx context.Context, addr netip.Addr, at time.Time, tol time.Duration) ([]*Session, error) {
+func (e *Engine) sessions(ctx context.Context, addr netip.Addr, at time.Time, qtol time.Duration) ([]*Session, error) {
 	from, to := at.Add(-e.cfg.SessionLifetime), at.Add(e.cfg.SessionLifetime)
-	w := newWalk(at, tol, from, to, sessionPhase)
+	w := newWalk(at, e.widestTolerance(qtol), from, to, sessionPhase)
 	q := store.Query{Kind: record.KindSession, From: from, To: to, Holder: addr, Around: at, Done: w.done,
 		Match: func(r *record.Record) bool { w.see(r); return true }}
 	groups, order, err := e.sessionGroups(ctx, q)
@@ -289,7 +302,7 @@ func (e *Engine) sessions(ctx context.Context, addr netip.Addr, at time.Time, to
 	}
 	var out []*Session
 	for _, s := range all {
-		if s.Interval.holds(at, tol) {
+		if s.Interval.holds(at, e.cfg.toleranceFor(s.Source, qtol)) {
 			out = append(out, s)
 		}
 	}

@@ -232,12 +232,8 @@ func (e *Engine) Trace(ctx context.Context, q Question) (*Answer, error) {
 		return nil, fmt.Errorf("%w: a time is required", ErrQuestion)
 	}
 	q.Addr = q.Addr.Unmap()
-	tol := q.Tolerance
-	if tol <= 0 {
-		tol = e.cfg.Tolerance
-	}
 	ans := &Answer{Question: q}
-	maps, sources, err := e.mappings(ctx, q, tol)
+	maps, sources, err := e.mappings(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -246,7 +242,7 @@ func (e *Engine) Trace(ctx context.Context, q Question) (*Answer, error) {
 	if len(maps) == 0 {
 		// No NAT mapping: the address may be a subscriber's own public
 		// address, or lie in a delegated IPv6 prefix.
-		ss, err := e.sessions(ctx, q.Addr, q.At, tol)
+		ss, err := e.sessions(ctx, q.Addr, q.At, q.Tolerance)
 		if err != nil {
 			return nil, err
 		}
@@ -259,7 +255,7 @@ func (e *Engine) Trace(ctx context.Context, q Question) (*Answer, error) {
 		}
 	}
 	for _, m := range maps {
-		ss, err := e.sessions(ctx, m.Inside.Addr(), q.At, tol)
+		ss, err := e.sessions(ctx, m.Inside.Addr(), q.At, q.Tolerance)
 		if err != nil {
 			return nil, err
 		}
