@@ -20,7 +20,10 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "syslog" {
 		return runBenchSyslog(args[1:], stdout, stderr)
 	}
-	return errors.New("bench: want a benchmark name: store or syslog")
+	if len(args) > 0 && args[0] == "trace" {
+		return runBenchTrace(args[1:], stdout, stderr)
+	}
+	return errors.New("bench: want a benchmark name: store, syslog or trace")
 }
 
 // runBenchSyslog sends the same CGNAT syslog stream over TCP to rsyslogd

@@ -7,6 +7,7 @@
 //	warden proof ID       write the offline proof of one record
 //	warden verify-proof   check a proof bundle or evidence file offline
 //	warden bench store    measure the write path against baselines
+//	warden bench trace    measure trace-back latency against PostgreSQL and zgrep
 //
 // Subcommands only read flags and configuration, build the components,
 // wire them and handle signals; the work is in the internal packages.
@@ -39,7 +40,7 @@ var commands = []command{
 	{"trace", "who used an address and port at a time", runTrace},
 	{"proof", "write the offline proof bundle of one record", runProof},
 	{"verify-proof", "check a proof bundle or evidence file offline", runVerifyProof},
-	{"bench", "benchmarks: bench store", runBench},
+	{"bench", "benchmarks: bench store, bench syslog, bench trace", runBench},
 }
 
 func main() {
