@@ -38,13 +38,13 @@ func (r *TraceReport) WriteText(w io.Writer) {
 	if r.Reused {
 		reused = ", reused"
 	}
-	fmt.Fprintf(w, "bench trace: %s NAT + %s session records over %d days (%d subscribers, %d public addresses a day) in %s%s\n",
+	fmt.Fprintf(w, "bench trace: %s NAT + %s session records over %d day(s) (%d subscribers, %d public addresses a day) in %s%s\n",
 		count(g.NATRecords), count(g.SessionRecords), g.Days, g.Subscribers, g.PublicAddrs, r.Dir, reused)
 	what := "store"
 	if g.Baselines {
 		what = "store, syslog/RADIUS text and COPY data"
 	}
-	fmt.Fprintf(w, "generation (%s): %.1fs, %s records/s; planning %.1fs of it on the other core, loading waited %.1fs for plans\n",
+	fmt.Fprintf(w, "generation (%s): %.1fs, %s records/s; planning the days took %.1fs, overlapping the loading of the day before, which waited %.1fs for plans\n",
 		what, g.Seconds, count(int(g.RecordsPerSec())), g.PlanSeconds, g.WaitSeconds)
 	fmt.Fprintf(w, "warden store: %s, %.2f bytes/record (and %s of write-ahead log not yet trimmed)", size(g.StoreBytes), g.BytesPerRecord(), size(g.WALBytes))
 	if g.Baselines {
