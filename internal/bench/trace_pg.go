@@ -182,6 +182,11 @@ func (p *pgCluster) initdb() error {
 // start starts the server on a socket in a new short directory (a Unix
 // socket's path is limited to 107 bytes) with the extra options.
 func (p *pgCluster) start(options string) error {
+	if _, err := os.Stat(filepath.Join(p.dataDir(), "postmaster.pid")); err == nil {
+		// An interrupted run left its server up: stop it. If it is not
+		// running after all, pg_ctl says so and start goes on.
+		_ = p.run("pg_ctl", "-D", p.dataDir(), "-m", "fast", "-w", "stop")
+	}
 	sock, err := os.MkdirTemp("", "wpg-")
 	if err != nil {
 		return err
