@@ -30,7 +30,7 @@ func (e *Engine) AccountHistory(ctx context.Context, account string, from, to ti
 		return nil, err
 	}
 	for _, k := range order {
-		for _, s := range e.sessionIntervals(groups[k], from.Add(-e.cfg.SessionLifetime)) {
+		for _, s := range e.sessionIntervals(groups[k], window{start: from.Add(-e.cfg.SessionLifetime)}) {
 			if s.Interval.To.Before(from) {
 				continue
 			}
@@ -69,7 +69,7 @@ func (e *Engine) AddressHistory(ctx context.Context, addr netip.Addr, from, to t
 		return nil, err
 	}
 	for _, k := range order {
-		for _, s := range e.sessionIntervals(groups[k], from.Add(-e.cfg.SessionLifetime)) {
+		for _, s := range e.sessionIntervals(groups[k], window{start: from.Add(-e.cfg.SessionLifetime)}) {
 			if !s.Interval.To.Before(from) {
 				h.Sessions = append(h.Sessions, s)
 			}
@@ -81,7 +81,7 @@ func (e *Engine) AddressHistory(ctx context.Context, addr netip.Addr, from, to t
 // mappingsOf reconstructs the mappings of the records q selects and keeps
 // those active at some point of [lo, hi].
 func (e *Engine) mappingsOf(ctx context.Context, q store.Query, lo, hi time.Time) ([]*Mapping, error) {
-	all, _, err := e.reconstruct(ctx, q)
+	all, _, err := e.reconstruct(ctx, q, func() window { return window{start: q.From} })
 	if err != nil {
 		return nil, err
 	}

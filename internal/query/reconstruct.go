@@ -52,11 +52,13 @@ func covers(n *record.NAT, port uint16, proto record.Protocol) bool {
 // logged the address around it.
 func (e *Engine) mappings(ctx context.Context, q Question) ([]*Mapping, map[string]bool, error) {
 	span := max(e.cfg.BlockLifetime, e.cfg.MappingLifetime)
+	var walk *walkBounds
 	sq := store.Query{Kind: record.KindNAT, From: q.At.Add(-span), To: q.At.Add(span), OutsideAddr: q.Addr,
 		Match: func(r *record.Record) bool { return covers(r.NAT, q.Port, q.Proto) }}
 	if q.Port != 0 {
 		sq.OutsideAddr, sq.Endpoint = netip.Addr{}, netip.AddrPortFrom(q.Addr, q.Port)
 		w := newWalk(q.At, e.widestTolerance(q.Tolerance), sq.From, sq.To, natPhase)
+		walk = w
 		sq.Around, sq.Done, sq.Match = q.At, w.done, func(r *record.Record) bool {
 			if !covers(r.NAT, q.Port, q.Proto) {
 				return false
@@ -65,7 +67,11 @@ func (e *Engine) mappings(ctx context.Context, q Question) ([]*Mapping, map[stri
 			return true
 		}
 	}
-	all, sources, err := e.reconstruct(ctx, sq)
+	win := func() window { return window{start: sq.From} }
+	if q.Port != 0 {
+		win = func() window { return walk.window() }
+	}
+	all, sources, err := e.reconstruct(ctx, sq, win)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -93,18 +99,30 @@ func (e *Engine) widestTolerance(qtol time.Duration) time.Duration {
 
 // walkBounds narrows a search outward from a moment as records arrive: a
 // record that opens an interval before the moment (less the tolerance)
-// means nothing older can hold the moment, and one that opens or closes
-// an interval after it means nothing newer can end the interval that
-// holds it. Blocks wholly beyond those records are not read.
+// means nothing older can hold the moment, and the first record after it
+// (plus the tolerance) either ends the interval that holds it, shows it
+// still active then, or starts another. Blocks wholly beyond those records
+// are not read.
 type walkBounds struct {
 	at          time.Time
 	tol         time.Duration
 	floor, ceil time.Time
+	end         time.Time // the window's end: ceil before it cut the walk
 	phase       func(*record.Record) phase
 }
 
 func newWalk(at time.Time, tol time.Duration, from, to time.Time, phaseOf func(*record.Record) phase) *walkBounds {
-	return &walkBounds{at: at, tol: tol, floor: from, ceil: to, phase: phaseOf}
+	return &walkBounds{at: at, tol: tol, floor: from, ceil: to, end: to, phase: phaseOf}
+}
+
+// window returns the span the walk read all records of: from its floor,
+// cut at its ceiling if it stopped before the end.
+func (w *walkBounds) window() window {
+	win := window{start: w.floor}
+	if w.ceil.Before(w.end) {
+		win.cut = w.ceil
+	}
+	return win
 }
 
 func (w *walkBounds) see(r *record.Record) {
@@ -113,7 +131,7 @@ func (w *walkBounds) see(r *record.Record) {
 	switch {
 	case ph == 0:
 	case t.After(w.at.Add(w.tol)):
-		if ph != phaseRenew && t.Before(w.ceil) {
+		if t.Before(w.ceil) {
 			w.ceil = t
 		}
 	case ph != phaseClose && !t.After(w.at.Add(-w.tol)) && t.After(w.floor):
@@ -130,7 +148,7 @@ func (w *walkBounds) done(back bool, oldest, newest time.Time) bool {
 
 // reconstruct rebuilds every mapping of the NAT records q selects, open
 // ones bounded, and returns them with the sources that logged them.
-func (e *Engine) reconstruct(ctx context.Context, q store.Query) ([]*Mapping, map[string]bool, error) {
+func (e *Engine) reconstruct(ctx context.Context, q store.Query, win func() window) ([]*Mapping, map[string]bool, error) {
 	byKey := map[mappingKey][]*record.Record{}
 	var order []mappingKey
 	sources := map[string]bool{}
@@ -147,7 +165,7 @@ func (e *Engine) reconstruct(ctx context.Context, q store.Query) ([]*Mapping, ma
 	}
 	var all []*Mapping
 	for _, k := range order {
-		all = append(all, e.intervals(k, byKey[k], q.From)...)
+		all = append(all, e.intervals(k, byKey[k], win())...)
 	}
 	boundByNext(all)
 	return all, sources, nil
@@ -165,11 +183,17 @@ const (
 // spanWords name the ends of an interval in its end reasons.
 type spanWords struct{ start, end string } // "allocation"/"release", "start"/"stop"
 
+// window is the span of time whose records a reconstruction saw: all
+// records from start, and, if cut is set, none beyond cut but those read
+// with it.
+type window struct{ start, cut time.Time }
+
 // spans turns the records of one mapping or session, sorted here by event
 // time, into the intervals it was active. newSpan makes the item for the
 // record that opens an interval starting at from. An interval that never
-// closes is bounded by life after its last record.
-func spans[T any](recs []*record.Record, windowStart time.Time, life time.Duration, w spanWords,
+// closes is bounded by life after its last record, unless the search was
+// cut at its last record: then it was seen active up to that record.
+func spans[T any](recs []*record.Record, win window, life time.Duration, w spanWords,
 	phaseOf func(*record.Record) phase, newSpan func(r *record.Record, from time.Time) (*T, *Trail)) []*T {
 	sort.SliceStable(recs, func(i, j int) bool { return recs[i].EventTime.Before(recs[j].EventTime) })
 	var out []*T
@@ -194,7 +218,7 @@ func spans[T any](recs []*record.Record, windowStart time.Time, life time.Durati
 			}
 		case phaseClose:
 			if cur == nil {
-				start(r, windowStart)
+				start(r, win.start)
 				cur.EndReason = "its " + w.start + " is older than the search window"
 			}
 			cur.Records = append(cur.Records, r.ID)
@@ -210,7 +234,11 @@ func spans[T any](recs []*record.Record, windowStart time.Time, life time.Durati
 		cur.Records = append(cur.Records, r.ID)
 		last = t
 	}
-	if cur != nil {
+	switch {
+	case cur != nil && !win.cut.IsZero() && !last.Before(win.cut):
+		cur.Interval.To = last
+		cur.EndReason = fmt.Sprintf("still active at its record of %s; the search reads no further", last.Format(time.RFC3339))
+	case cur != nil:
 		cur.Interval.To, cur.Interval.Open = last.Add(life), true
 		cur.EndReason = fmt.Sprintf("no %s logged: bounded by the %s lifetime", w.end, life)
 	}
@@ -242,12 +270,12 @@ func sessionPhase(r *record.Record) phase {
 }
 
 // intervals turns one mapping's records into the intervals it was active.
-func (e *Engine) intervals(k mappingKey, recs []*record.Record, windowStart time.Time) []*Mapping {
+func (e *Engine) intervals(k mappingKey, recs []*record.Record, win window) []*Mapping {
 	life := e.cfg.MappingLifetime
 	if k.block {
 		life = e.cfg.BlockLifetime
 	}
-	return spans(recs, windowStart, life, spanWords{"allocation", "release"}, natPhase,
+	return spans(recs, win, life, spanWords{"allocation", "release"}, natPhase,
 		func(*record.Record, time.Time) (*Mapping, *Trail) {
 			m := &Mapping{Inside: k.inside, Outside: k.outside, PortFirst: k.first, PortLast: k.last, Proto: k.proto, Block: k.block}
 			return m, &m.Trail
@@ -286,7 +314,7 @@ func (e *Engine) sessions(ctx context.Context, addr netip.Addr, at time.Time, qt
 	}
 	var all []*Session
 	for _, k := range order {
-		all = append(all, e.sessionIntervals(groups[k], w.floor)...)
+		all = append(all, e.sessionIntervals(groups[k], w.window())...)
 	}
 	// An open session ends no later than the next session of the address.
 	for _, s := range all {
@@ -311,8 +339,8 @@ func (e *Engine) sessions(ctx context.Context, addr netip.Addr, at time.Time, qt
 
 // sessionIntervals turns one session's records into the intervals it was
 // active.
-func (e *Engine) sessionIntervals(recs []*record.Record, windowStart time.Time) []*Session {
-	return spans(recs, windowStart, e.cfg.SessionLifetime, spanWords{"start", "stop"}, sessionPhase,
+func (e *Engine) sessionIntervals(recs []*record.Record, win window) []*Session {
+	return spans(recs, win, e.cfg.SessionLifetime, spanWords{"start", "stop"}, sessionPhase,
 		func(r *record.Record, _ time.Time) (*Session, *Trail) {
 			s := r.Session
 			prefix := s.DelegatedPrefix

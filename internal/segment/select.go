@@ -2,7 +2,11 @@ package segment
 
 import (
 	"encoding/binary"
+	"errors"
 	"net/netip"
+	"runtime"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/warden-ops/warden/internal/record"
@@ -76,6 +80,11 @@ func (d *Decoder) DecodeSelect(frame []byte, sel Select) (*Header, []*record.Rec
 			n++
 		}
 	}
+	if n > 0 {
+		if err := cr.loadAll(lay); err != nil {
+			return h, nil, err
+		}
+	}
 	recs := newRecords(h.Kind, n)
 	i := 0
 	for j, ok := range keep {
@@ -90,6 +99,37 @@ func (d *Decoder) DecodeSelect(frame []byte, sel Select) (*Header, []*record.Rec
 		i++
 	}
 	return h, recs, nil
+}
+
+// loadAll decodes the columns not decoded yet, on all cores: a lookup
+// waits on one block at a time, and its columns are independent.
+func (cr *columnReader) loadAll(lay []field) error {
+	var todo []int
+	for i := range cr.cols {
+		if cr.cols[i].typ == 0 {
+			todo = append(todo, i)
+		}
+	}
+	errs := make([]error, len(todo))
+	var next atomic.Int64
+	work := func() {
+		for {
+			k := int(next.Add(1)) - 1
+			if k >= len(todo) {
+				return
+			}
+			if err := cr.load(todo[k], lay[todo[k]].typ); err != nil {
+				errs[k] = corrupt("column %d: %v", todo[k], err)
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(todo)) - 1 {
+		wg.Go(work)
+	}
+	work()
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // restrict clears keep[j] for every record j none of whose fields that
