@@ -102,6 +102,10 @@ func (r *TraceReport) writeGoals(w io.Writer) {
 		ahead := wd.Warm.P99 < pg.Warm.P99 && (wd.Cold == nil || pg.Cold == nil || wd.Cold.P99 < pg.Cold.P99)
 		goals = append(goals, fmt.Sprintf("p99 ahead of postgresql: %s", yes(ahead)))
 	}
+	if c := r.Gen.Curve; len(c) >= 2 {
+		first, last := c[0], c[len(c)-1]
+		goals = append(goals, fmt.Sprintf("newest day's warm p99 with %d days kept / with %d: %.2fx", last.Day, first.Day, last.Run.Warm.P99/first.Run.Warm.P99))
+	}
 	fmt.Fprintf(w, "goals: %s\n", strings.Join(goals, "; "))
 }
 

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -216,6 +217,30 @@ func TestPercentile(t *testing.T) {
 	} {
 		if got := percentile(tc.in, tc.p); got != tc.want {
 			t.Errorf("percentile(%v, %v) = %v, want %v", tc.in, tc.p, got, tc.want)
+		}
+	}
+}
+
+func TestTraceReportText(t *testing.T) {
+	warden := TraceRun{System: "warden", Bytes: 10 << 20, Warm: Latency{Questions: 4, P50: 1, P99: 2, Max: 3, Correct: 4},
+		Cold: &Latency{Questions: 2, P50: 10, P99: 20, Max: 20, Correct: 1, NoAnswer: 1}}
+	pg := TraceRun{System: "postgresql 15", Bytes: 80 << 20, Warm: Latency{Questions: 4, P50: 2, P99: 4, Max: 5, Correct: 4},
+		Cold: &Latency{Questions: 2, P50: 30, P99: 40, Max: 40, Correct: 2}, Notes: []string{"loaded"}}
+	rep := &TraceReport{Dir: "/d", Gen: &TraceGen{Days: 7, NATRecords: 1_234_567, SessionRecords: 1000, Seconds: 10, StoreBytes: 10 << 20,
+		Curve: []CurvePoint{{Day: 1, Run: TraceRun{Warm: Latency{P99: 2}}}, {Day: 7, Run: TraceRun{Warm: Latency{P99: 3}}}}},
+		Runs: []TraceRun{warden, pg}}
+	var b strings.Builder
+	rep.WriteText(&b)
+	for _, want := range []string{
+		"1,234,567 NAT",
+		"postgresql / warden: on disk 8.0x, warm p50 2.00x, warm p99 2.00x, cold p50 3.00x, cold p99 2.00x",
+		"warm p99 < 10 ms: yes (2.00); cold p99 < 100 ms: yes (20.00); p99 ahead of postgresql: yes",
+		"with 7 days kept / with 1: 1.50x",
+		"cold answers: 1 correct, 0 wrong, 1 none of 2",
+		"note (postgresql 15): loaded",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, b.String())
 		}
 	}
 }
