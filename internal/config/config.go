@@ -169,7 +169,8 @@ type Store struct {
 	BlockAge     Duration `yaml:"block_age"`
 	Partition    Duration `yaml:"partition"`
 	SegmentBytes int64    `yaml:"segment_bytes"`
-	// MaxPending of zero means four blocks' worth (4 × block_records).
+	// MaxPending of zero means four blocks' worth (4 × block_records), at
+	// least 262,144.
 	MaxPending      int                 `yaml:"max_pending"`
 	WALFileBytes    int64               `yaml:"wal_file_bytes"`
 	HistoryInterval Duration            `yaml:"history_interval"`

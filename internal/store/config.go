@@ -25,9 +25,12 @@ type Config struct {
 	// Dir holds all the store's files.
 	Dir string
 	// BlockRecords seals a block once this many records of a kind are
-	// pending. Default 65,536: large enough for zstd to find the
-	// repetition in NAT logs, small enough that decoding one block for a
-	// lookup takes about a millisecond.
+	// pending. Default 16,384: large enough for zstd to find the
+	// repetition in NAT logs (a generated CGNAT day takes the same space
+	// as with 65,536), small enough that a lookup decodes a block in about
+	// a millisecond (a trace over one such day: p50 6 ms, p99 49 ms, against
+	// 19 and 110 ms with 65,536 blocks; 8,192 reads more blocks and is
+	// slower).
 	BlockRecords int
 	// BlockAge seals pending records once the oldest has waited this long.
 	// Default 1s, so the signed checkpoint trails ingest by about a second.
@@ -44,9 +47,10 @@ type Config struct {
 	// DefaultRetention; less than MinRetention is refused.
 	Retention map[record.Kind]time.Duration
 	// MaxPending bounds the records accepted but not yet sealed; past it
-	// Append returns ErrBackpressure. Default 4 blocks' worth: enough to
-	// keep the sealer busy while appenders wait on fsync, and about 100 MiB
-	// of NAT records, which keeps the process under 512 MiB at full rate.
+	// Append returns ErrBackpressure. Default 4 blocks' worth, at least
+	// 262,144: enough to keep the sealer busy while appenders wait on
+	// fsync, and about 100 MiB of NAT records, which keeps the process
+	// under 512 MiB at full rate.
 	MaxPending int
 	// WALFileSize is the size at which the write-ahead log starts a new
 	// file. Default 64 MiB.
@@ -114,7 +118,7 @@ func Defaults() Config {
 func (c *Config) withDefaults() Config {
 	d := *c
 	if d.BlockRecords == 0 {
-		d.BlockRecords = 65536
+		d.BlockRecords = 16384
 	}
 	if d.BlockAge == 0 {
 		d.BlockAge = time.Second
@@ -129,7 +133,7 @@ func (c *Config) withDefaults() Config {
 		d.WALFileSize = wal.DefaultFileSize
 	}
 	if d.MaxPending == 0 {
-		d.MaxPending = 4 * d.BlockRecords
+		d.MaxPending = max(4*d.BlockRecords, 1<<18)
 	}
 	if d.ExpireInterval == 0 {
 		d.ExpireInterval = time.Hour
