@@ -18,7 +18,7 @@ import (
 // corrupt input cannot make it allocate without bound.
 const (
 	// MaxBlockRecords bounds the records in one block (the sealer uses far
-	// fewer, 16,384 by default).
+	// fewer, 65,536 by default).
 	MaxBlockRecords = 1 << 20
 	// maxColumnBytes bounds one column's uncompressed size.
 	maxColumnBytes = 256 << 20
