@@ -26,6 +26,7 @@ func runBenchTrace(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&c.Records, "n", 50_000_000, "NAT records to generate (RADIUS sessions come on top)")
 	fs.IntVar(&c.Days, "days", 0, fmt.Sprintf("days the records span (default: n / %d)", bench.DefaultNATPerDay))
 	fs.IntVar(&c.Questions, "q", 1000, "questions, with ground truth, spread over the days")
+	fs.IntVar(&c.BlockRecords, "block-records", 0, "records per store block (default: the store's, 65,536)")
 	reuse := fs.Bool("reuse", false, "measure the store already generated in -dir")
 	baselines := autoBool{}
 	fs.Var(&baselines, "baselines", "write the text and COPY data and measure PostgreSQL and zgrep (default: on up to 100,000,000 records)")
