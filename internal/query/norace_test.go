@@ -3,5 +3,5 @@
 package query
 
 // defaultQuestions is the number of generated questions a plain test run
-// asks: 80 of each kind.
-const defaultQuestions = 800
+// asks: 500 of each kind.
+const defaultQuestions = 5000
