@@ -134,8 +134,12 @@ func (w *walkBounds) see(r *record.Record) {
 		if t.Before(w.ceil) {
 			w.ceil = t
 		}
-	case ph != phaseClose && !t.After(w.at.Add(-w.tol)) && t.After(w.floor):
-		w.floor = t
+	case ph != phaseClose && t.Add(-2*w.tol).After(w.floor):
+		// An interval that began at t, within the tolerance of the
+		// moment or before it, holds the resource from then on: an
+		// older one can hold the moment only by ending within the
+		// tolerance of it, after t-2·tol, so its end is read.
+		w.floor = t.Add(-2 * w.tol)
 	}
 }
 
