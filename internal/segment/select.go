@@ -33,21 +33,84 @@ func (s *Select) empty() bool { return len(s.Keys) == 0 && !s.Holder.IsValid() }
 // unlike Decode, it does not read the columns of records it drops, so a
 // corrupt column may pass unnoticed here (verification reads them all).
 func (d *Decoder) DecodeSelect(frame []byte, sel Select) (*Header, []*record.Record, error) {
+	h, recs, _, err := d.DecodeSelectKeep(frame, sel)
+	return h, recs, err
+}
+
+// DecodeSelectKeep is DecodeSelect that also returns the block with its
+// columns decoded, when it decoded them all (it kept a record), for a
+// cache to answer later lookups in the same block from.
+func (d *Decoder) DecodeSelectKeep(frame []byte, sel Select) (*Header, []*record.Record, *Decoded, error) {
 	h, err := DecodeHeader(frame)
 	if err != nil {
-		return nil, nil, err
-	}
-	if sel.empty() {
-		recs, err := d.decodeBody(h, frame[h.BodyOffset:])
-		return h, recs, err
+		return nil, nil, nil, err
 	}
 	cr, err := d.openBody(h, frame[h.BodyOffset:])
 	if err != nil {
-		return h, nil, err
+		return h, nil, nil, err
 	}
 	lay := layoutOf(h.Kind)
 	if len(lay) != len(cr.cols) {
-		return h, nil, corrupt("block has %d columns, records have %d fields", len(cr.cols), len(lay))
+		return h, nil, nil, corrupt("block has %d columns, records have %d fields", len(cr.cols), len(lay))
+	}
+	recs, all, err := cr.selectRows(h, lay, sel)
+	if err != nil || !all {
+		return h, recs, nil, err
+	}
+	return h, recs, &Decoded{h: h, cr: cr, lay: lay}, nil
+}
+
+// Decoded is a block whose columns are all decoded. It is immutable and
+// safe for concurrent use.
+type Decoded struct {
+	h   *Header
+	cr  *columnReader
+	lay []field
+}
+
+// Header returns the block's header.
+func (b *Decoded) Header() *Header { return b.h }
+
+// Select returns the records sel keeps, like DecodeSelect, without
+// decoding anything again.
+func (b *Decoded) Select(sel Select) ([]*record.Record, error) {
+	cr := *b.cr // the cursor fields are per use; the columns are shared
+	recs, _, err := cr.selectRows(b.h, b.lay, sel)
+	return recs, err
+}
+
+// Size estimates the memory the decoded columns hold, in bytes.
+func (b *Decoded) Size() int64 {
+	n := int64(len(b.cr.slot)) * 8
+	for i := range b.cr.cols {
+		c := &b.cr.cols[i]
+		n += int64(len(c.u8)) + 2*int64(len(c.u16)) + 8*int64(len(c.u64)) + 24*int64(len(c.bytes)) +
+			24*int64(len(c.addrs)) + 32*int64(len(c.prefs)) + 4*int64(len(c.ids))
+		for _, s := range c.strs {
+			n += 16 + int64(len(s))
+		}
+		for _, v := range c.bytes {
+			n += int64(len(v))
+		}
+	}
+	return n
+}
+
+// selectRows returns the records of the block sel keeps, and whether all
+// columns are now decoded.
+func (cr *columnReader) selectRows(h *Header, lay []field, sel Select) ([]*record.Record, bool, error) {
+	if sel.empty() {
+		if err := cr.loadAll(lay); err != nil {
+			return nil, false, err
+		}
+		recs := newRecords(h.Kind, h.Count)
+		for j, r := range recs {
+			if err := cr.read(r, j); err != nil {
+				return nil, false, err
+			}
+			r.ID = record.ID{Kind: h.Kind, Seq: h.FirstSeq + uint64(j)}
+		}
+		return recs, true, nil
 	}
 	keep := make([]bool, h.Count)
 	for j := range keep {
@@ -57,7 +120,7 @@ func (d *Decoder) DecodeSelect(frame []byte, sel Select) (*Header, []*record.Rec
 		if err := cr.restrict(keep, lay, func(f field) bool { return f.key == c }, func(col *column, k int) bool {
 			return col.holds(k, want)
 		}); err != nil {
-			return h, nil, err
+			return nil, false, err
 		}
 	}
 	if a := sel.Holder; a.IsValid() {
@@ -71,7 +134,7 @@ func (d *Decoder) DecodeSelect(frame []byte, sel Select) (*Header, []*record.Rec
 				return a.IsValid() && a.As16() == a16
 			})
 		if err != nil {
-			return h, nil, err
+			return nil, false, err
 		}
 	}
 	n := 0
@@ -80,10 +143,11 @@ func (d *Decoder) DecodeSelect(frame []byte, sel Select) (*Header, []*record.Rec
 			n++
 		}
 	}
-	if n > 0 {
-		if err := cr.loadAll(lay); err != nil {
-			return h, nil, err
-		}
+	if n == 0 {
+		return nil, false, nil
+	}
+	if err := cr.loadAll(lay); err != nil {
+		return nil, false, err
 	}
 	recs := newRecords(h.Kind, n)
 	i := 0
@@ -93,12 +157,12 @@ func (d *Decoder) DecodeSelect(frame []byte, sel Select) (*Header, []*record.Rec
 		}
 		r := recs[i]
 		if err := cr.read(r, j); err != nil {
-			return h, nil, err
+			return nil, false, err
 		}
 		r.ID = record.ID{Kind: h.Kind, Seq: h.FirstSeq + uint64(j)}
 		i++
 	}
-	return h, recs, nil
+	return recs, true, nil
 }
 
 // loadAll decodes the columns not decoded yet, on all cores: a lookup

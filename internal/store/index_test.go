@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/warden-ops/warden/internal/record"
 	"github.com/warden-ops/warden/internal/synth"
@@ -359,5 +360,38 @@ func TestVerifyIndex(t *testing.T) {
 			}
 			t.Log(rep.Problems[0])
 		})
+	}
+}
+
+// TestBlockCache asks the same lookups twice: the second time the blocks
+// come from the cache of decoded blocks, with the same records.
+func TestBlockCache(t *testing.T) {
+	dir := t.TempDir()
+	indexFixture(t, dir)
+	for _, limit := range []int64{0, -1} {
+		s := openTest(t, dir, func(c *Config) { c.CacheBytes = limit })
+		qs := []Query{
+			{Kind: record.KindNAT, Endpoint: netip.MustParseAddrPort("203.0.113.7:40003")},
+			{Kind: record.KindNAT, Endpoint: netip.MustParseAddrPort("203.0.113.7:40002"), Around: t0},
+			{Kind: record.KindSession, Holder: netip.MustParseAddr("2001:db8:aa12::1")},
+		}
+		var first [][]*record.Record
+		for _, q := range qs {
+			first = append(first, collect(t, s, q))
+		}
+		before := s.Stats()
+		for i, q := range qs {
+			if diff := cmp.Diff(first[i], collect(t, s, q), cmpopts.EquateComparable(netip.Addr{}, netip.Prefix{}), cmpopts.EquateApproxTime(0)); diff != "" {
+				t.Errorf("cache %d: %v again (-first +second):\n%s", limit, q, diff)
+			}
+		}
+		after := s.Stats()
+		switch cached, read := after.BlocksCached-before.BlocksCached, after.BlocksRead-before.BlocksRead; {
+		case limit == 0 && (cached == 0 || read != 0):
+			t.Errorf("default cache: second pass read %d blocks, %d from the cache", read, cached)
+		case limit < 0 && cached != 0:
+			t.Errorf("disabled cache answered %d blocks", cached)
+		}
+		s.Close()
 	}
 }

@@ -266,6 +266,10 @@ func (s *Store) readBlock(b blockRef, want [][]uint64, keys map[record.Key][]byt
 			return nil, err
 		}
 	}
+	if d := s.cache.get(b.logIndex); d != nil {
+		s.cached.Add(1)
+		return d.Select(sel)
+	}
 	s.read.Add(1)
 	frame, err := s.readFrame(e)
 	if err != nil {
@@ -280,9 +284,12 @@ func (s *Store) readBlock(b blockRef, want [][]uint64, keys map[record.Key][]byt
 			return nil, nil
 		}
 	}
-	_, recs, err := s.dec.DecodeSelect(frame, sel)
+	_, recs, d, err := s.dec.DecodeSelectKeep(frame, sel)
 	if err != nil {
 		return nil, fmt.Errorf("%s block at %d: %w", e.Segment, e.Offset, err)
+	}
+	if d != nil {
+		s.cache.put(b.logIndex, d)
 	}
 	return recs, nil
 }

@@ -77,8 +77,9 @@ type Store struct {
 	// idxMu guards idxFiles, the open lookup index files by segment.
 	idxMu    sync.Mutex
 	idxFiles map[string]*indexFile
-	// probed and read count blocks for Stats.
-	probed, read atomic.Int64
+	// probed, read and cached count blocks for Stats.
+	probed, read, cached atomic.Int64
+	cache                *blockCache // nil when disabled
 
 	sealCh chan struct{}
 	done   chan struct{}
@@ -129,6 +130,9 @@ func Open(cfg Config) (*Store, error) {
 		walMax: map[uint64]*[record.KindRaw + 1]uint64{}, sealCh: make(chan struct{}, 1), done: make(chan struct{})}
 	for _, k := range record.Kinds {
 		s.kinds[k] = &kindState{kind: k, nextSeq: 1, segments: map[string]*segInfo{}}
+	}
+	if cfg.CacheBytes > 0 {
+		s.cache = newBlockCache(cfg.CacheBytes)
 	}
 	if cfg.ReadOnly {
 		if err := s.openReadOnly(); err != nil {
@@ -494,8 +498,9 @@ type Stats struct {
 	LogEntries int64
 	Sealed     map[string]uint64
 	// BlocksProbed counts the blocks whose lookup index lookups asked,
-	// BlocksRead those read and decoded.
-	BlocksProbed, BlocksRead int64
+	// BlocksRead those read and decoded, BlocksCached those answered
+	// from the cache of decoded blocks.
+	BlocksProbed, BlocksRead, BlocksCached int64
 	// Err is why the store stopped taking writes, if it did.
 	Err error
 }
@@ -505,7 +510,7 @@ func (s *Store) Stats() Stats {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	st := Stats{Pending: s.pending, LogEntries: s.mlog.Size(), Sealed: map[string]uint64{}, Err: s.usable(),
-		BlocksProbed: s.probed.Load(), BlocksRead: s.read.Load()}
+		BlocksProbed: s.probed.Load(), BlocksRead: s.read.Load(), BlocksCached: s.cached.Load()}
 	for _, ks := range s.kinds[1:] {
 		st.Sealed[ks.kind.String()] = ks.sealed
 	}
