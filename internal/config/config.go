@@ -171,7 +171,10 @@ type Store struct {
 	SegmentBytes int64    `yaml:"segment_bytes"`
 	// MaxPending of zero means four blocks' worth (4 × block_records), at
 	// least 262,144.
-	MaxPending      int                 `yaml:"max_pending"`
+	MaxPending int `yaml:"max_pending"`
+	// CacheBytes bounds the decoded blocks kept for lookups; negative
+	// disables the cache.
+	CacheBytes      int64               `yaml:"cache_bytes"`
 	WALFileBytes    int64               `yaml:"wal_file_bytes"`
 	HistoryInterval Duration            `yaml:"history_interval"`
 	Retention       map[string]Duration `yaml:"retention"`
@@ -195,7 +198,7 @@ func Default() *File {
 		HTTP:    HTTP{Listen: "127.0.0.1:8080", MaxBodyBytes: 32 << 20},
 		Store: Store{
 			BlockRecords: d.BlockRecords, BlockAge: Duration(d.BlockAge), Partition: Duration(d.Partition),
-			SegmentBytes: d.SegmentBytes, WALFileBytes: d.WALFileSize,
+			SegmentBytes: d.SegmentBytes, WALFileBytes: d.WALFileSize, CacheBytes: d.CacheBytes,
 			HistoryInterval: Duration(d.HistoryInterval), ExpireInterval: Duration(d.ExpireInterval),
 		},
 		Access: Access{SessionTTL: Duration(8 * time.Hour), ApprovalTTL: Duration(24 * time.Hour), ExportThreshold: 1000,
@@ -265,7 +268,7 @@ func (f *File) StoreConfig() (store.Config, error) {
 		Dir: f.DataDir, BlockRecords: s.BlockRecords, BlockAge: time.Duration(s.BlockAge),
 		Partition: time.Duration(s.Partition), SegmentBytes: s.SegmentBytes, MaxPending: s.MaxPending,
 		WALFileSize: s.WALFileBytes, HistoryInterval: time.Duration(s.HistoryInterval), Name: s.Name,
-		ExpireInterval: time.Duration(s.ExpireInterval),
+		ExpireInterval: time.Duration(s.ExpireInterval), CacheBytes: s.CacheBytes,
 	}
 	if len(s.Retention) > 0 {
 		c.Retention = map[record.Kind]time.Duration{}

@@ -31,7 +31,7 @@ var fullFile = &config.File{
 		TLSClientCA: "/etc/warden/inspectors-ca.pem"},
 	Store: config.Store{
 		BlockRecords: 4096, BlockAge: config.Duration(250 * time.Millisecond), Partition: config.Duration(12 * time.Hour),
-		SegmentBytes: 256 << 20, MaxPending: 20000, WALFileBytes: 16 << 20,
+		SegmentBytes: 256 << 20, MaxPending: 20000, CacheBytes: 64 << 20, WALFileBytes: 16 << 20,
 		HistoryInterval: config.Duration(30 * time.Second),
 		Retention: map[string]config.Duration{
 			"nat": config.Duration(90 * day), "session": config.Duration(365 * day), "audit": config.Duration(90 * day),
@@ -77,7 +77,7 @@ var fullTrace = query.Config{
 // fullStore is the store configuration fullFile stands for.
 var fullStore = store.Config{
 	Dir: "/var/lib/warden", BlockRecords: 4096, BlockAge: 250 * time.Millisecond, Partition: 12 * time.Hour,
-	SegmentBytes: 256 << 20, MaxPending: 20000, WALFileSize: 16 << 20, HistoryInterval: 30 * time.Second,
+	SegmentBytes: 256 << 20, MaxPending: 20000, CacheBytes: 64 << 20, WALFileSize: 16 << 20, HistoryInterval: 30 * time.Second,
 	Retention: map[record.Kind]time.Duration{
 		record.KindNAT: 90 * day, record.KindSession: 365 * day, record.KindAudit: 90 * day,
 	},
