@@ -134,6 +134,10 @@ func (w *walkBounds) see(r *record.Record) {
 		if t.Before(w.ceil) {
 			w.ceil = t
 		}
+	case ph == phaseClose && !t.Before(w.at) && w.at.Add(w.tol).Before(w.ceil):
+		// An interval held the moment and ended within the tolerance
+		// after it: only what began by then can hold the moment too.
+		w.ceil = w.at.Add(w.tol)
 	case ph != phaseClose && t.Add(-2*w.tol).After(w.floor):
 		// An interval that began at t, within the tolerance of the
 		// moment or before it, holds the resource from then on: an
@@ -242,6 +246,9 @@ func spans[T any](recs []*record.Record, win window, life time.Duration, w spanW
 	case cur != nil && !win.cut.IsZero() && !last.Before(win.cut):
 		cur.Interval.To = last
 		cur.EndReason = fmt.Sprintf("still active at its record of %s; the search reads no further", last.Format(time.RFC3339))
+	case cur != nil && !win.cut.IsZero():
+		cur.Interval.To, cur.Interval.Open = last.Add(life), true
+		cur.EndReason = fmt.Sprintf("no %s logged up to %s, where the search stops: bounded by the %s lifetime", w.end, win.cut.Format(time.RFC3339), life)
 	case cur != nil:
 		cur.Interval.To, cur.Interval.Open = last.Add(life), true
 		cur.EndReason = fmt.Sprintf("no %s logged: bounded by the %s lifetime", w.end, life)
