@@ -75,6 +75,14 @@ func (e *Engine) mappings(ctx context.Context, q Question) ([]*Mapping, map[stri
 	if err != nil {
 		return nil, nil, err
 	}
+	if q.Port != 0 {
+		// The walk may have read no record of the port near the moment;
+		// the devices that log the address, any port, should have
+		// covered it all the same.
+		if err := e.addressSources(ctx, q.Addr, q.At, sq.From, sq.To, sources); err != nil {
+			return nil, nil, err
+		}
+	}
 	var out []*Mapping
 	for _, m := range all {
 		if m.Interval.holds(q.At, e.cfg.toleranceFor(m.Source, q.Tolerance)) {
@@ -82,6 +90,29 @@ func (e *Engine) mappings(ctx context.Context, q Question) ([]*Mapping, map[stri
 		}
 	}
 	return out, sources, nil
+}
+
+// addressSources adds to sources those of the NAT records of an outside
+// address nearest a moment, on either side of it.
+func (e *Engine) addressSources(ctx context.Context, addr netip.Addr, at, from, to time.Time, sources map[string]bool) error {
+	var back, fwd bool
+	q := store.Query{Kind: record.KindNAT, From: from, To: to, OutsideAddr: addr, Around: at,
+		Done: func(b bool, _, _ time.Time) bool { return b && back || !b && fwd },
+		Match: func(r *record.Record) bool {
+			sources[r.Source] = true
+			if r.EventTime.After(at) {
+				fwd = true
+			} else {
+				back = true
+			}
+			return false
+		}}
+	for _, err := range e.st.Scan(ctx, q) {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // widestTolerance is the largest clock skew any source's records may
@@ -109,6 +140,11 @@ type walkBounds struct {
 	floor, ceil time.Time
 	end         time.Time // the window's end: ceil before it cut the walk
 	phase       func(*record.Record) phase
+	// last is the phase of the latest record at or before the moment,
+	// lastAt its time; forward says the walk has turned forward.
+	last    phase
+	lastAt  time.Time
+	forward bool
 }
 
 func newWalk(at time.Time, tol time.Duration, from, to time.Time, phaseOf func(*record.Record) phase) *walkBounds {
@@ -128,6 +164,9 @@ func (w *walkBounds) window() window {
 func (w *walkBounds) see(r *record.Record) {
 	t := r.EventTime
 	ph := w.phase(r)
+	if ph != 0 && !t.After(w.at) && (w.last == 0 || t.After(w.lastAt)) {
+		w.last, w.lastAt = ph, t
+	}
 	switch {
 	case ph == 0:
 	case t.After(w.at.Add(w.tol)):
@@ -151,8 +190,19 @@ func (w *walkBounds) done(back bool, oldest, newest time.Time) bool {
 	if back {
 		return newest.Before(w.floor)
 	}
+	if !w.forward {
+		// Walking back read every record at or before the moment. If
+		// the latest of them does not leave an interval open, nothing
+		// holds the moment but what begins within the tolerance after
+		// it, and no later record can change that.
+		w.forward = true
+		if w.last == 0 || w.last == phaseClose {
+			w.ceil = minTime(w.ceil, w.at.Add(w.tol))
+		}
+	}
 	return oldest.After(w.ceil)
 }
+
 
 // reconstruct rebuilds every mapping of the NAT records q selects, open
 // ones bounded, and returns them with the sources that logged them.
