@@ -75,9 +75,9 @@ func (e *Engine) mappings(ctx context.Context, q Question) ([]*Mapping, map[stri
 	if err != nil {
 		return nil, nil, err
 	}
-	if q.Port != 0 {
-		// The walk may have read no record of the port near the moment;
-		// the devices that log the address, any port, should have
+	if q.Port != 0 && !walk.near(2*e.cfg.Silence) {
+		// The walk read no record of the port near the moment on one
+		// side; the devices that log the address, any port, should have
 		// covered it all the same.
 		if err := e.addressSources(ctx, q.Addr, q.At, sq.From, sq.To, sources); err != nil {
 			return nil, nil, err
@@ -145,6 +145,14 @@ type walkBounds struct {
 	last    phase
 	lastAt  time.Time
 	forward bool
+	// nextAt is the time of the earliest record after the moment.
+	nextAt time.Time
+}
+
+// near reports whether the walk read records within d of the moment on
+// both sides.
+func (w *walkBounds) near(d time.Duration) bool {
+	return w.last != 0 && !w.lastAt.Before(w.at.Add(-d)) && !w.nextAt.IsZero() && !w.nextAt.After(w.at.Add(d))
 }
 
 func newWalk(at time.Time, tol time.Duration, from, to time.Time, phaseOf func(*record.Record) phase) *walkBounds {
@@ -166,6 +174,9 @@ func (w *walkBounds) see(r *record.Record) {
 	ph := w.phase(r)
 	if ph != 0 && !t.After(w.at) && (w.last == 0 || t.After(w.lastAt)) {
 		w.last, w.lastAt = ph, t
+	}
+	if t.After(w.at) && (w.nextAt.IsZero() || t.Before(w.nextAt)) {
+		w.nextAt = t
 	}
 	switch {
 	case ph == 0:
