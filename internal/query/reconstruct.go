@@ -214,7 +214,6 @@ func (w *walkBounds) done(back bool, oldest, newest time.Time) bool {
 	return oldest.After(w.ceil)
 }
 
-
 // reconstruct rebuilds every mapping of the NAT records q selects, open
 // ones bounded, and returns them with the sources that logged them.
 func (e *Engine) reconstruct(ctx context.Context, q store.Query, win func() window) ([]*Mapping, map[string]bool, error) {
