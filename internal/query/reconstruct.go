@@ -129,10 +129,12 @@ func (e *Engine) widestTolerance(qtol time.Duration) time.Duration {
 }
 
 // walkBounds narrows a search outward from a moment as records arrive: a
-// record that opens an interval before the moment (less the tolerance)
-// means nothing older can hold the moment, and the first record after it
-// (plus the tolerance) either ends the interval that holds it, shows it
-// still active then, or starts another. Blocks wholly beyond those records
+// record that opens an interval by the moment (plus the tolerance) means
+// nothing that ended more than twice the tolerance before it can hold the
+// moment; the first record after the moment (plus the tolerance) either
+// ends the interval that holds it, shows it still active then, or starts
+// another; and if the latest record by the moment closed an interval,
+// nothing after the tolerance matters. Blocks wholly beyond these bounds
 // are not read.
 type walkBounds struct {
 	at          time.Time
