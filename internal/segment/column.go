@@ -97,10 +97,6 @@ type columnWriter struct {
 	// columns from flowStart on get no value.
 	flowStart int
 	ref       bool
-	// endpoint collects the record's outside address and port for the
-	// derived KeyOutsideEndpoint.
-	endpoint         [18]byte
-	hasAddr, hasPort bool
 }
 
 // keyClasses bounds the key classes a block can index (record.Key values).
@@ -109,15 +105,13 @@ const keyClasses = 6
 // startRecord prepares for the next record; ref says whether its flow
 // fields are stored by an earlier record.
 func (w *columnWriter) startRecord(ref bool) {
-	w.i, w.ref, w.hasAddr, w.hasPort = 0, ref, false, false
+	w.i, w.ref = 0, ref
 }
 
-// endRecord adds the record's derived keys.
-func (w *columnWriter) endRecord() {
-	if w.hasAddr && w.hasPort {
-		w.filters[record.KeyOutsideEndpoint].add(record.KeyOutsideEndpoint, w.endpoint[:])
-	}
-}
+// endRecord finishes a record. The outside endpoint is no longer filtered
+// in the header (blocks before 2026-11-22 have it): the store's lookup
+// index holds it, with port ranges, at a fraction of the cost.
+func (w *columnWriter) endRecord() {}
 
 // col returns the column for the next field, or nil if the field is part
 // of a flow stored by an earlier record.
@@ -163,10 +157,6 @@ func (w *columnWriter) Uint16(p *uint16, k record.Key) {
 		return
 	}
 	c.u16 = append(c.u16, *p)
-	if k == record.KeyPort && *p != 0 {
-		binary.BigEndian.PutUint16(w.endpoint[16:], *p)
-		w.hasPort = true
-	}
 }
 
 func (w *columnWriter) Uint64(p *uint64) {
@@ -208,10 +198,6 @@ func (w *columnWriter) Addr(p *netip.Addr, k record.Key) {
 	if k != record.KeyNone && p.IsValid() {
 		a := p.As16()
 		w.key(k, a[:])
-		if k == record.KeyOutsideAddr {
-			copy(w.endpoint[:16], a[:])
-			w.hasAddr = true
-		}
 	}
 }
 

@@ -185,7 +185,7 @@ func (s *Store) Scan(ctx context.Context, q Query) iter.Seq2[*record.Record, err
 				yield(nil, err)
 				return
 			}
-			recs, err := s.readBlock(b, want, keys, sel)
+			recs, err := s.readBlock(b, want, sel)
 			if err != nil {
 				yield(nil, err)
 				return
@@ -257,7 +257,7 @@ func walk(blocks []blockRef, q Query) iter.Seq[blockRef] {
 
 // readBlock returns the records of a block that sel keeps, or none if the
 // block's index or filters show it holds no match.
-func (s *Store) readBlock(b blockRef, want [][]uint64, keys map[record.Key][]byte, sel segment.Select) ([]*record.Record, error) {
+func (s *Store) readBlock(b blockRef, want [][]uint64, sel segment.Select) ([]*record.Record, error) {
 	e := b.entry
 	if b.index != nil && len(want) > 0 {
 		s.probed.Add(1)
@@ -275,15 +275,6 @@ func (s *Store) readBlock(b blockRef, want [][]uint64, keys map[record.Key][]byt
 	if err != nil {
 		return nil, err
 	}
-	if b.index == nil {
-		h, err := segment.DecodeHeader(frame)
-		if err != nil {
-			return nil, fmt.Errorf("%s block at %d: %w", e.Segment, e.Offset, err)
-		}
-		if !mayHold(h, keys) {
-			return nil, nil
-		}
-	}
 	_, recs, d, err := s.dec.DecodeSelectKeep(frame, sel)
 	if err != nil {
 		return nil, fmt.Errorf("%s block at %d: %w", e.Segment, e.Offset, err)
@@ -292,26 +283,6 @@ func (s *Store) readBlock(b blockRef, want [][]uint64, keys map[record.Key][]byt
 		s.cache.put(b.logIndex, d)
 	}
 	return recs, nil
-}
-
-// mayHold reports whether a block may hold records with the query's keys,
-// by the block's filters. Ports are filtered only with the outside address,
-// as the derived outside endpoint.
-func mayHold(h *segment.Header, keys map[record.Key][]byte) bool {
-	for c, k := range keys {
-		if c == record.KeyPort {
-			addr, ok := keys[record.KeyOutsideAddr]
-			if !ok {
-				continue
-			}
-			c, k = record.KeyOutsideEndpoint, append(append([]byte(nil), addr...), k...)
-		}
-		f := h.Filter(c)
-		if f == nil || !f.MayContain(k) {
-			return false
-		}
-	}
-	return true
 }
 
 // snapshot returns the sealed blocks and pending records of kind k as they
