@@ -32,7 +32,7 @@ import (
 
 const (
 	indexMagic      = "WIDX"
-	indexVersion    = 1
+	indexVersion    = 2
 	indexHeaderSize = 8
 	// lineBytes is the size of one filter line: a cache line, and the
 	// unit a lookup reads from disk.

@@ -395,3 +395,34 @@ func TestBlockCache(t *testing.T) {
 		s.Close()
 	}
 }
+
+// TestIndexOldVersion gives a store index files of another version: they
+// are rebuilt, not trusted.
+func TestIndexOldVersion(t *testing.T) {
+	dir := t.TempDir()
+	indexFixture(t, dir)
+	for _, f := range indexFiles(t, dir) {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b[4] = indexVersion - 1
+		if err := os.WriteFile(f, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := openTest(t, dir, nil)
+	if got := collect(t, s, Query{Kind: record.KindNAT, Endpoint: netip.MustParseAddrPort("203.0.113.7:40003")}); len(got) != 1 {
+		t.Errorf("%d records after the rebuild, want 1", len(got))
+	}
+	s.Close()
+	for _, f := range indexFiles(t, dir) {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b[4] != indexVersion {
+			t.Errorf("%s still has version %d", f, b[4])
+		}
+	}
+}
