@@ -219,10 +219,8 @@ func (k keyCollector) Addr(p *netip.Addr, c record.Key) {
 func buildIndex(recs []*record.Record) (lines []byte, spans []SourceSpan) {
 	hashes := make([]uint64, 0, 2*len(recs))
 	var buf []byte
-	bySource := map[string][]int64{}
 	for _, r := range recs {
 		buf = indexKeys(r, buf, &hashes)
-		bySource[r.Source] = append(bySource[r.Source], r.EventTime.UnixNano())
 	}
 	hashes = radixSort(hashes)
 	hashes = slices.Compact(hashes)
@@ -235,6 +233,16 @@ func buildIndex(recs []*record.Record) (lines []byte, spans []SourceSpan) {
 			l[b/8] |= 1 << (b % 8)
 		}
 	}
+	return lines, sourceSpans(recs)
+}
+
+// sourceSpans returns, per source, when its records were arriving.
+func sourceSpans(recs []*record.Record) []SourceSpan {
+	bySource := map[string][]int64{}
+	for _, r := range recs {
+		bySource[r.Source] = append(bySource[r.Source], r.EventTime.UnixNano())
+	}
+	var spans []SourceSpan
 	for src, ts := range bySource {
 		slices.Sort(ts)
 		sp := SourceSpan{Source: src, First: ts[0], Last: ts[len(ts)-1]}
@@ -246,7 +254,7 @@ func buildIndex(recs []*record.Record) (lines []byte, spans []SourceSpan) {
 		spans = append(spans, sp)
 	}
 	slices.SortFunc(spans, func(a, b SourceSpan) int { return strings.Compare(a.Source, b.Source) })
-	return lines, spans
+	return spans
 }
 
 // radixSort sorts hashes, eight bits at a time: a block's keys sort in a
@@ -507,8 +515,8 @@ func (x *indexFile) append(entry []byte, nlines int) (int64, error) {
 	return x.size - int64(nlines)*lineBytes, nil
 }
 
-// indexOf returns the index of a block just written to the segment named
-// segName: its lines appended to the segment's index file.
+// indexBlockFile indexes a block just written at off in the segment named
+// segName, appending its entry to the segment's index file.
 func (s *Store) indexBlockFile(segName string, off int64, firstSeq uint64, recs []*record.Record) (*blockIndex, error) {
 	lines, spans := buildIndex(recs)
 	x, err := s.indexFileOf(segName)
@@ -677,8 +685,7 @@ func (s *Store) Activity(k record.Kind, from, to time.Time) map[string][]Interva
 		}
 	}
 	if len(pending) > 0 {
-		_, spans := buildIndex(pending)
-		for _, sp := range spans {
+		for _, sp := range sourceSpans(pending) {
 			addSpan(sp)
 		}
 	}
