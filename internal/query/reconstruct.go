@@ -52,24 +52,22 @@ func covers(n *record.NAT, port uint16, proto record.Protocol) bool {
 // logged the address around it.
 func (e *Engine) mappings(ctx context.Context, q Question) ([]*Mapping, map[string]bool, error) {
 	span := max(e.cfg.BlockLifetime, e.cfg.MappingLifetime)
-	var walk *walkBounds
 	sq := store.Query{Kind: record.KindNAT, From: q.At.Add(-span), To: q.At.Add(span), OutsideAddr: q.Addr,
 		Match: func(r *record.Record) bool { return covers(r.NAT, q.Port, q.Proto) }}
+	win := func() window { return window{start: sq.From} }
+	// A question with a port walks outward from the moment; one about a
+	// whole address reads the whole window.
+	walk := newWalk(q.At, e.widestTolerance(q.Tolerance), sq.From, sq.To, natPhase)
 	if q.Port != 0 {
 		sq.OutsideAddr, sq.Endpoint = netip.Addr{}, netip.AddrPortFrom(q.Addr, q.Port)
-		w := newWalk(q.At, e.widestTolerance(q.Tolerance), sq.From, sq.To, natPhase)
-		walk = w
-		sq.Around, sq.Done, sq.Match = q.At, w.done, func(r *record.Record) bool {
+		sq.Around, sq.Done, sq.Match = q.At, walk.done, func(r *record.Record) bool {
 			if !covers(r.NAT, q.Port, q.Proto) {
 				return false
 			}
-			w.see(r)
+			walk.see(r)
 			return true
 		}
-	}
-	win := func() window { return window{start: sq.From} }
-	if q.Port != 0 {
-		win = func() window { return walk.window() }
+		win = walk.window
 	}
 	all, sources, err := e.reconstruct(ctx, sq, win)
 	if err != nil {

@@ -254,10 +254,17 @@ func (e *Engine) Trace(ctx context.Context, q Question) (*Answer, error) {
 			ans.Notes = append(ans.Notes, "no NAT mapping and no session holds this address at that time")
 		}
 	}
+	// Several mappings (a port block and a rule, or a mapping logged by
+	// two devices) may lead to one inside address: look it up once.
+	held := map[netip.Addr][]*Session{}
 	for _, m := range maps {
-		ss, err := e.sessions(ctx, m.Inside.Addr(), q.At, q.Tolerance)
-		if err != nil {
-			return nil, err
+		ss, ok := held[m.Inside.Addr()]
+		if !ok {
+			var err error
+			if ss, err = e.sessions(ctx, m.Inside.Addr(), q.At, q.Tolerance); err != nil {
+				return nil, err
+			}
+			held[m.Inside.Addr()] = ss
 		}
 		if len(ss) == 0 {
 			ans.Notes = append(ans.Notes, fmt.Sprintf("mapping to inside %s found, but no session held that address", m.Inside.Addr()))
