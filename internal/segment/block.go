@@ -433,8 +433,12 @@ func (d *Decoder) openBody(h *Header, body []byte) (*columnReader, error) {
 		}
 		spans = spans[1:]
 	}
-	cr := &columnReader{cols: make([]column, len(spans)), flowStart: int(h.FlowStart), slot: slot}
-	cr.load = func(i int, t colType) error {
+	cr := &columnReader{cols: make([]column, len(spans)), flowStart: int(h.FlowStart), slot: slot,
+		raws: make([][]byte, len(spans)), count: h.Count, rows: rows}
+	cr.raw = func(i int) ([]byte, error) {
+		if cr.raws[i] != nil {
+			return cr.raws[i], nil
+		}
 		s := &spans[i]
 		raw := s.data
 		switch s.comp {
@@ -442,25 +446,50 @@ func (d *Decoder) openBody(h *Header, body []byte) (*columnReader, error) {
 		case 1:
 			b, err := d.zdec.DecodeAll(s.data, make([]byte, 0, s.rawLen))
 			if err != nil {
-				return fmt.Errorf("%w: decompress: %v", ErrCorrupt, err)
+				return nil, fmt.Errorf("%w: decompress: %v", ErrCorrupt, err)
 			}
 			raw = b
 		default:
-			return corrupt("unknown compression %d", s.comp)
+			return nil, corrupt("unknown compression %d", s.comp)
 		}
 		if len(raw) != s.rawLen {
-			return corrupt("raw length %d, header says %d", len(raw), s.rawLen)
+			return nil, corrupt("raw length %d, header says %d", len(raw), s.rawLen)
 		}
-		n := h.Count
-		if cr.flowStart > 0 && i >= cr.flowStart {
-			n = rows
+		if raw == nil {
+			raw = []byte{}
 		}
-		if err := decodeColumn(&cr.cols[i], t, s.enc, raw, n); err != nil {
-			return fmt.Errorf("%w: %v", ErrCorrupt, err)
-		}
-		return nil
+		cr.raws[i] = raw
+		return raw, nil
+	}
+	cr.encs = make([]byte, len(spans))
+	for i := range spans {
+		cr.encs[i] = spans[i].enc
 	}
 	return cr, nil
+}
+
+// load decodes column i as type t.
+func (cr *columnReader) load(i int, t colType) error {
+	if cr.raw == nil {
+		return fmt.Errorf("column %d is not in this reader", i)
+	}
+	raw, err := cr.raw(i)
+	if err != nil {
+		return err
+	}
+	if err := decodeColumn(&cr.cols[i], t, cr.encs[i], raw, cr.values(i)); err != nil {
+		return fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	return nil
+}
+
+// values returns the number of values column i holds: one a record, or
+// one a flow row for the flow columns.
+func (cr *columnReader) values(i int) int {
+	if cr.flowStart > 0 && i >= cr.flowStart {
+		return cr.rows
+	}
+	return cr.count
 }
 
 // read sets r, allocated for the block's kind, from row j.
@@ -495,11 +524,20 @@ func (d *Decoder) flowSlots(s *columnSpan, n int) ([]int, int, error) {
 	if s.enc != encUvarint || len(raw) != s.rawLen {
 		return nil, 0, corrupt("flow references: encoding %d, %d bytes of %d", s.enc, len(raw), s.rawLen)
 	}
-	rd := record.NewRowDecoder(raw)
 	slot := make([]int, n)
-	rows := 0
+	rows, p := 0, 0
 	for j := range slot {
-		ref := rd.Uvarint()
+		var ref uint64
+		if p < len(raw) && raw[p] < 0x80 { // most references fit a byte
+			ref = uint64(raw[p])
+			p++
+		} else {
+			v, m := binary.Uvarint(raw[p:])
+			if m <= 0 || (m > 1 && raw[p+m-1] == 0) {
+				return nil, 0, corrupt("flow references: malformed uvarint at record %d", j)
+			}
+			ref, p = v, p+m
+		}
 		switch {
 		case ref == 0:
 			slot[j] = rows
@@ -510,8 +548,8 @@ func (d *Decoder) flowSlots(s *columnSpan, n int) ([]int, int, error) {
 			return nil, 0, corrupt("record %d refers %d records back", j, ref)
 		}
 	}
-	if rd.Err() != nil || rd.Len() != 0 {
-		return nil, 0, corrupt("flow references: %v, %d trailing bytes", rd.Err(), rd.Len())
+	if p != len(raw) {
+		return nil, 0, corrupt("flow references: %d trailing bytes", len(raw)-p)
 	}
 	return slot, rows, nil
 }

@@ -512,13 +512,19 @@ func readIndexPlanes(d *record.RowDecoder, n, dictLen int) ([]uint32, error) {
 type columnReader struct {
 	cols []column
 	i, j int
-	load func(i int, t colType) error
 	err  error
 	// flowStart and slot map a record to the stored row of its flow
 	// columns (from flowStart on): slot[j] for record j.
 	flowStart int
 	slot      []int
 	k         int // the row to read in the column col returned
+	// raw returns column i decompressed, once: raws holds what it
+	// returned, encs the columns' encodings. count and rows are the
+	// numbers of records and of flow rows.
+	raw         func(i int) ([]byte, error)
+	raws        [][]byte
+	encs        []byte
+	count, rows int
 }
 
 func (r *columnReader) col(t colType) *column {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/netip"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,17 +30,18 @@ type Select struct {
 func (s *Select) empty() bool { return len(s.Keys) == 0 && !s.Holder.IsValid() }
 
 // DecodeSelect parses a frame and returns its header and the records sel
-// keeps, with their IDs. Like Decode, it checks every column it reads;
-// unlike Decode, it does not read the columns of records it drops, so a
-// corrupt column may pass unnoticed here (verification reads them all).
+// keeps, with their IDs. Like Decode, it checks the values it reads;
+// unlike Decode, it reads a column that no selection tests only up to the
+// last record it keeps, so a corrupt column may pass unnoticed here
+// (verification reads them all).
 func (d *Decoder) DecodeSelect(frame []byte, sel Select) (*Header, []*record.Record, error) {
 	h, recs, _, err := d.DecodeSelectKeep(frame, sel)
 	return h, recs, err
 }
 
 // DecodeSelectKeep is DecodeSelect that also returns the block with its
-// columns decoded, when it decoded them all (it kept a record), for a
-// cache to answer later lookups in the same block from.
+// columns decompressed, when it decompressed them all (it kept a record),
+// for a cache to answer later lookups in the same block from.
 func (d *Decoder) DecodeSelectKeep(frame []byte, sel Select) (*Header, []*record.Record, *Decoded, error) {
 	h, err := DecodeHeader(frame)
 	if err != nil {
@@ -60,8 +62,8 @@ func (d *Decoder) DecodeSelectKeep(frame []byte, sel Select) (*Header, []*record
 	return h, recs, &Decoded{h: h, cr: cr, lay: lay}, nil
 }
 
-// Decoded is a block whose columns are all decoded. It is immutable and
-// safe for concurrent use.
+// Decoded is a block whose columns are all decompressed, and those a
+// selection tested decoded. It is immutable and safe for concurrent use.
 type Decoded struct {
 	h   *Header
 	cr  *columnReader
@@ -72,9 +74,13 @@ type Decoded struct {
 func (b *Decoded) Header() *Header { return b.h }
 
 // Select returns the records sel keeps, like DecodeSelect, without
-// decoding anything again.
+// decompressing anything again.
 func (b *Decoded) Select(sel Select) ([]*record.Record, error) {
-	cr := *b.cr // the cursor fields are per use; the columns are shared
+	// The cursor fields are per use. The decompressed columns are all
+	// loaded, so shared; a column this selection decodes is decoded into
+	// a copy of the column list.
+	cr := *b.cr
+	cr.cols = slices.Clone(b.cr.cols)
 	recs, _, err := cr.selectRows(b.h, b.lay, sel)
 	return recs, err
 }
@@ -82,6 +88,9 @@ func (b *Decoded) Select(sel Select) ([]*record.Record, error) {
 // Size estimates the memory the decoded columns hold, in bytes.
 func (b *Decoded) Size() int64 {
 	n := int64(len(b.cr.slot)) * 8
+	for _, r := range b.cr.raws {
+		n += int64(len(r))
+	}
 	for i := range b.cr.cols {
 		c := &b.cr.cols[i]
 		n += int64(len(c.u8)) + 2*int64(len(c.u16)) + 8*int64(len(c.u64)) + 24*int64(len(c.bytes)) +
@@ -137,30 +146,31 @@ func (cr *columnReader) selectRows(h *Header, lay []field, sel Select) ([]*recor
 			return nil, false, err
 		}
 	}
-	n := 0
-	for _, ok := range keep {
+	var kept []int
+	for j, ok := range keep {
 		if ok {
-			n++
+			kept = append(kept, j)
 		}
 	}
-	if n == 0 {
+	if len(kept) == 0 {
 		return nil, false, nil
 	}
-	if err := cr.loadAll(lay); err != nil {
+	if err := cr.loadRaws(); err != nil {
 		return nil, false, err
 	}
-	recs := newRecords(h.Kind, n)
-	i := 0
-	for j, ok := range keep {
-		if !ok {
-			continue
-		}
-		r := recs[i]
-		if err := cr.read(r, j); err != nil {
+	g, err := cr.gather(lay, kept)
+	if err != nil {
+		return nil, false, err
+	}
+	recs := newRecords(h.Kind, len(kept))
+	for i, r := range recs {
+		if err := g.read(r, i); err != nil {
+			if re, ok := err.(*RecordError); ok {
+				re.Index = kept[i]
+			}
 			return nil, false, err
 		}
-		r.ID = record.ID{Kind: h.Kind, Seq: h.FirstSeq + uint64(j)}
-		i++
+		r.ID = record.ID{Kind: h.Kind, Seq: h.FirstSeq + uint64(kept[i])}
 	}
 	return recs, true, nil
 }
@@ -168,27 +178,42 @@ func (cr *columnReader) selectRows(h *Header, lay []field, sel Select) ([]*recor
 // loadAll decodes the columns not decoded yet, on all cores: a lookup
 // waits on one block at a time, and its columns are independent.
 func (cr *columnReader) loadAll(lay []field) error {
-	var todo []int
+	return cr.each(func(i int) bool { return cr.cols[i].typ == 0 }, func(i int) error {
+		return cr.load(i, lay[i].typ)
+	})
+}
+
+// loadRaws decompresses the columns not decompressed yet, on all cores.
+func (cr *columnReader) loadRaws() error {
+	return cr.each(func(i int) bool { return cr.raws[i] == nil }, func(i int) error {
+		_, err := cr.raw(i)
+		return err
+	})
+}
+
+// each runs do for every column i that todo chooses, on all cores.
+func (cr *columnReader) each(todo func(i int) bool, do func(i int) error) error {
+	var cols []int
 	for i := range cr.cols {
-		if cr.cols[i].typ == 0 {
-			todo = append(todo, i)
+		if todo(i) {
+			cols = append(cols, i)
 		}
 	}
-	errs := make([]error, len(todo))
+	errs := make([]error, len(cols))
 	var next atomic.Int64
 	work := func() {
 		for {
 			k := int(next.Add(1)) - 1
-			if k >= len(todo) {
+			if k >= len(cols) {
 				return
 			}
-			if err := cr.load(todo[k], lay[todo[k]].typ); err != nil {
-				errs[k] = corrupt("column %d: %v", todo[k], err)
+			if err := do(cols[k]); err != nil {
+				errs[k] = corrupt("column %d: %v", cols[k], err)
 			}
 		}
 	}
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(todo)) - 1 {
+	for range min(runtime.GOMAXPROCS(0), len(cols)) - 1 {
 		wg.Go(work)
 	}
 	work()
@@ -214,20 +239,38 @@ func (cr *columnReader) restrict(keep []bool, lay []field, pick func(field) bool
 			return corrupt("column %d: type %d read as %d", i, c.typ, lay[i].typ)
 		}
 	}
+	// A flow column holds one value a flow row, shared by the records of
+	// the flow: test each row once, not each record.
+	var plain, flow []int
+	for _, i := range cols {
+		if cr.flowStart > 0 && i >= cr.flowStart {
+			flow = append(flow, i)
+		} else {
+			plain = append(plain, i)
+		}
+	}
+	var rowHit []bool
+	if len(flow) > 0 {
+		rowHit = make([]bool, cr.rows)
+		for k := range rowHit {
+			for _, i := range flow {
+				if hit(&cr.cols[i], k) {
+					rowHit[k] = true
+					break
+				}
+			}
+		}
+	}
 	for j := range keep {
 		if !keep[j] {
 			continue
 		}
-		found := false
-		for _, i := range cols {
-			k := j
-			if cr.flowStart > 0 && i >= cr.flowStart {
-				k = cr.slot[j]
-			}
-			if hit(&cr.cols[i], k) {
-				found = true
+		found := rowHit != nil && rowHit[cr.slot[j]]
+		for _, i := range plain {
+			if found {
 				break
 			}
+			found = hit(&cr.cols[i], j)
 		}
 		keep[j] = found
 	}

@@ -8,10 +8,10 @@ import (
 )
 
 // blockCache keeps the most recently read blocks with their columns
-// decoded, up to a memory budget, so that a lookup in a block read
+// decompressed, up to a memory budget, so that a lookup in a block read
 // moments ago (the session block a run of traces keeps joining against,
 // the hour an inquiry is about) selects its records without decompressing
-// or decoding anything again. Sealed blocks never change, so entries are
+// anything again. Sealed blocks never change, so entries are
 // never stale; expired ones age out.
 type blockCache struct {
 	mu    sync.Mutex
