@@ -121,16 +121,26 @@ func gatherColumn(c *column, t colType, enc byte, b []byte, n int, rows []int) e
 	case t == tTime && enc == encDelta:
 		return gatherVarints(c, b, rows, true)
 	case (t == tString || t == tBytes || t == tFields) && enc == encLenBytes:
-		walk(rows, func(k int, keep bool) {
-			v := d.LenBytes()
-			switch {
-			case !keep || d.Err() != nil:
-			case t == tString:
+		next, p := 0, 0
+		for k := 0; next < len(rows); k++ {
+			l, m := fastUvarint(b[p:])
+			if m <= 0 || (m > 1 && b[p+m-1] == 0) || l > uint64(len(b)-p-m) {
+				return errColumnShort
+			}
+			e := p + m + int(l)
+			v := b[p+m : e : e]
+			p = e
+			if rows[next] != k {
+				continue
+			}
+			next++
+			if t == tString {
 				c.strs = append(c.strs, string(v))
-			default:
+			} else {
 				c.bytes = append(c.bytes, v)
 			}
-		})
+		}
+		return nil
 	case t == tString && enc == encStrDict:
 		dict, err := dictEntries(d, b, n, func(d *record.RowDecoder) { d.LenBytes() })
 		if err != nil {

@@ -126,23 +126,18 @@ func (cr *columnReader) selectRows(h *Header, lay []field, sel Select) ([]*recor
 		keep[j] = true
 	}
 	for c, want := range sel.Keys {
-		if err := cr.restrict(keep, lay, func(f field) bool { return f.key == c }, func(col *column, k int) bool {
-			return col.holds(k, want)
-		}); err != nil {
+		m := keyMatcher(want)
+		if err := cr.restrict(keep, lay, func(f field) bool { return f.key == c }, m); err != nil {
 			return nil, false, err
 		}
 	}
 	if a := sel.Holder; a.IsValid() {
-		a16 := a.Unmap().As16()
-		err := cr.restrict(keep, lay, func(f field) bool { return f.key == record.KeyInsideAddr || f.typ == tPrefix },
-			func(col *column, k int) bool {
-				if col.typ == tPrefix {
-					return col.prefs[k].IsValid() && col.prefs[k].Contains(a.Unmap())
-				}
-				a := col.addr(k)
-				return a.IsValid() && a.As16() == a16
-			})
-		if err != nil {
+		a16, a := a.Unmap().As16(), a.Unmap()
+		m := matcher{
+			addr:   func(v netip.Addr) bool { return v.IsValid() && v.As16() == a16 },
+			prefix: func(p netip.Prefix) bool { return p.IsValid() && p.Contains(a) },
+		}
+		if err := cr.restrict(keep, lay, func(f field) bool { return f.key == record.KeyInsideAddr || f.typ == tPrefix }, m); err != nil {
 			return nil, false, err
 		}
 	}
@@ -222,73 +217,113 @@ func (cr *columnReader) each(todo func(i int) bool, do func(i int) error) error 
 }
 
 // restrict clears keep[j] for every record j none of whose fields that
-// pick chooses satisfies hit. A block with no such field keeps nothing.
-func (cr *columnReader) restrict(keep []bool, lay []field, pick func(field) bool, hit func(col *column, k int) bool) error {
-	var cols []int
+// pick chooses m matches. A block with no such field keeps nothing.
+func (cr *columnReader) restrict(keep []bool, lay []field, pick func(field) bool, m matcher) error {
+	var plain, flow [][]bool // per column, whether each value matches
 	for i, f := range lay {
-		if pick(f) {
-			cols = append(cols, i)
+		if !pick(f) {
+			continue
 		}
-	}
-	for _, i := range cols {
-		if c := &cr.cols[i]; c.typ == 0 {
-			if err := cr.load(i, lay[i].typ); err != nil {
+		c := &cr.cols[i]
+		if c.typ == 0 {
+			if err := cr.load(i, f.typ); err != nil {
 				return corrupt("column %d: %v", i, err)
 			}
-		} else if c.typ != lay[i].typ {
-			return corrupt("column %d: type %d read as %d", i, c.typ, lay[i].typ)
+		} else if c.typ != f.typ {
+			return corrupt("column %d: type %d read as %d", i, c.typ, f.typ)
 		}
-	}
-	// A flow column holds one value a flow row, shared by the records of
-	// the flow: test each row once, not each record.
-	var plain, flow []int
-	for _, i := range cols {
+		// A flow column holds one value a flow row, shared by the
+		// records of the flow.
 		if cr.flowStart > 0 && i >= cr.flowStart {
-			flow = append(flow, i)
+			flow = append(flow, m.hits(c, cr.rows))
 		} else {
-			plain = append(plain, i)
-		}
-	}
-	var rowHit []bool
-	if len(flow) > 0 {
-		rowHit = make([]bool, cr.rows)
-		for k := range rowHit {
-			for _, i := range flow {
-				if hit(&cr.cols[i], k) {
-					rowHit[k] = true
-					break
-				}
-			}
+			plain = append(plain, m.hits(c, cr.count))
 		}
 	}
 	for j := range keep {
 		if !keep[j] {
 			continue
 		}
-		found := rowHit != nil && rowHit[cr.slot[j]]
-		for _, i := range plain {
+		found := false
+		for _, h := range flow {
+			if found = h[cr.slot[j]]; found {
+				break
+			}
+		}
+		for _, h := range plain {
 			if found {
 				break
 			}
-			found = hit(&cr.cols[i], j)
+			found = h[j]
 		}
 		keep[j] = found
 	}
 	return nil
 }
 
-// holds reports whether row k of a keyed column equals a filter key.
-func (c *column) holds(k int, key []byte) bool {
-	switch c.typ {
-	case tAddr:
-		a := c.addr(k)
-		return a.IsValid() && len(key) == 16 && a.As16() == [16]byte(key)
-	case tUint16:
-		return c.u16[k] != 0 && len(key) == 2 && c.u16[k] == binary.BigEndian.Uint16(key)
-	case tString:
-		return c.str(k) == string(key)
+// matcher tests the values of keyed columns, one function a column type;
+// a nil function matches nothing.
+type matcher struct {
+	addr   func(netip.Addr) bool
+	prefix func(netip.Prefix) bool
+	u16    func(uint16) bool
+	str    func(string) bool
+}
+
+// keyMatcher matches the values whose key is want (AddrKey, PortKey or a
+// string's bytes).
+func keyMatcher(want []byte) matcher {
+	m := matcher{str: func(s string) bool { return s == string(want) }}
+	if len(want) == 16 {
+		w := [16]byte(want)
+		m.addr = func(a netip.Addr) bool { return a.IsValid() && a.As16() == w }
 	}
-	return false
+	if len(want) == 2 {
+		w := binary.BigEndian.Uint16(want)
+		m.u16 = func(v uint16) bool { return v != 0 && v == w }
+	}
+	return m
+}
+
+// hits returns whether each of the n values of column c matches. A
+// dictionary column is tested once an entry, not once a value.
+func (m matcher) hits(c *column, n int) []bool {
+	h := make([]bool, n)
+	switch {
+	case c.typ == tAddr && m.addr != nil && c.ids != nil:
+		entry := make([]bool, len(c.addrs))
+		for i, a := range c.addrs {
+			entry[i] = m.addr(a)
+		}
+		for k, id := range c.ids {
+			h[k] = entry[id]
+		}
+	case c.typ == tAddr && m.addr != nil:
+		for k, a := range c.addrs {
+			h[k] = m.addr(a)
+		}
+	case c.typ == tString && m.str != nil && c.ids != nil:
+		entry := make([]bool, len(c.strs))
+		for i, s := range c.strs {
+			entry[i] = m.str(s)
+		}
+		for k, id := range c.ids {
+			h[k] = entry[id]
+		}
+	case c.typ == tString && m.str != nil:
+		for k, s := range c.strs {
+			h[k] = m.str(s)
+		}
+	case c.typ == tUint16 && m.u16 != nil:
+		for k, v := range c.u16 {
+			h[k] = m.u16(v)
+		}
+	case c.typ == tPrefix && m.prefix != nil:
+		for k, p := range c.prefs {
+			h[k] = m.prefix(p)
+		}
+	}
+	return h
 }
 
 // field is one column of a kind's records: its type and key class.
