@@ -83,8 +83,11 @@ type Encoder struct {
 	canon   []byte
 	raw     []byte
 	flows   flowIndex
-	refs    []uint64
-	app     record.Appender
+	// chunkBytes is the raw size of a column's chunks; columns under
+	// twice that are compressed whole.
+	chunkBytes int
+	refs       []uint64
+	app        record.Appender
 }
 
 // flowIndex finds the latest earlier record of a block with the same flow
@@ -126,7 +129,7 @@ func NewEncoder(level zstd.EncoderLevel) (*Encoder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new zstd encoder: %w", err)
 	}
-	e := &Encoder{zenc: z}
+	e := &Encoder{zenc: z, chunkBytes: DefaultChunkBytes}
 	e.w.filters = &e.filters
 	return e, nil
 }
@@ -209,6 +212,12 @@ func (e *Encoder) Encode(dst []byte, firstSeq uint64, recs []*record.Record, lea
 	for i := range e.w.cols {
 		var enc byte
 		e.raw, enc = appendColumn(e.raw[:0], &e.w.cols[i])
+		if chunkable(enc) && len(e.raw) >= 2*e.chunkBytes {
+			var ok bool
+			if dst, ok = e.appendChunked(dst, enc, e.raw); ok {
+				continue
+			}
+		}
 		dst = e.appendCompressed(dst, enc, e.raw)
 	}
 	return dst, h, nil
@@ -383,6 +392,7 @@ type columnSpan struct {
 	enc, comp byte
 	rawLen    int
 	data      []byte
+	chunks    []chunk // of a chunked column
 }
 
 func (d *Decoder) decodeBody(h *Header, body []byte) ([]*record.Record, error) {
@@ -434,45 +444,87 @@ func (d *Decoder) openBody(h *Header, body []byte) (*columnReader, error) {
 		spans = spans[1:]
 	}
 	cr := &columnReader{cols: make([]column, len(spans)), flowStart: int(h.FlowStart), slot: slot,
-		raws: make([][]byte, len(spans)), count: h.Count, rows: rows}
-	cr.raw = func(i int) ([]byte, error) {
-		if cr.raws[i] != nil {
-			return cr.raws[i], nil
-		}
-		s := &spans[i]
-		raw := s.data
-		switch s.comp {
-		case 0:
-		case 1:
-			b, err := d.zdec.DecodeAll(s.data, make([]byte, 0, s.rawLen))
-			if err != nil {
-				return nil, fmt.Errorf("%w: decompress: %v", ErrCorrupt, err)
-			}
-			raw = b
-		default:
-			return nil, corrupt("unknown compression %d", s.comp)
-		}
-		if len(raw) != s.rawLen {
-			return nil, corrupt("raw length %d, header says %d", len(raw), s.rawLen)
-		}
-		if raw == nil {
-			raw = []byte{}
-		}
-		cr.raws[i] = raw
-		return raw, nil
-	}
-	cr.encs = make([]byte, len(spans))
+		raws: make([][]byte, len(spans)), count: h.Count, rows: rows, dec: d, spans: spans, encs: make([]byte, len(spans))}
 	for i := range spans {
-		cr.encs[i] = spans[i].enc
+		s := &spans[i]
+		cr.encs[i] = s.enc
+		if s.comp != compChunks {
+			continue
+		}
+		var err error
+		if s.chunks, err = parseChunks(s.enc, s.data, s.rawLen); err != nil {
+			return nil, corrupt("column %d: %v", i, err)
+		}
+		if last := s.chunks[len(s.chunks)-1]; last.first+last.values != cr.values(i) {
+			return nil, corrupt("column %d: chunks hold %d values, column %d", i, last.first+last.values, cr.values(i))
+		}
 	}
 	return cr, nil
 }
 
+// raw returns column i decompressed, checking it, once.
+func (cr *columnReader) raw(i int) ([]byte, error) {
+	if i >= len(cr.raws) || cr.dec == nil {
+		return nil, fmt.Errorf("column %d is not in this reader", i)
+	}
+	if cr.raws[i] != nil {
+		return cr.raws[i], nil
+	}
+	s := &cr.spans[i]
+	raw := s.data
+	switch s.comp {
+	case 0:
+	case 1:
+		b, err := cr.dec.zdec.DecodeAll(s.data, make([]byte, 0, s.rawLen))
+		if err != nil {
+			return nil, fmt.Errorf("%w: decompress: %v", ErrCorrupt, err)
+		}
+		raw = b
+	case compChunks:
+		raw = make([]byte, 0, s.rawLen)
+		var sum int64
+		for k := range s.chunks {
+			c := &s.chunks[k]
+			b, err := cr.chunk(i, k)
+			if err != nil {
+				return nil, err
+			}
+			if sum, err = checkChunk(s.enc, c, b, sum); err != nil {
+				return nil, corrupt("%v", err)
+			}
+			raw = append(raw, b...)
+		}
+	default:
+		return nil, corrupt("unknown compression %d", s.comp)
+	}
+	if len(raw) != s.rawLen {
+		return nil, corrupt("raw length %d, header says %d", len(raw), s.rawLen)
+	}
+	if raw == nil {
+		raw = []byte{}
+	}
+	cr.raws[i] = raw
+	return raw, nil
+}
+
+// chunk returns chunk k of chunked column i decompressed.
+func (cr *columnReader) chunk(i, k int) ([]byte, error) {
+	c := &cr.spans[i].chunks[k]
+	if len(c.data) == c.rawLen {
+		return c.data, nil // stored as is
+	}
+	b, err := cr.dec.zdec.DecodeAll(c.data, make([]byte, 0, c.rawLen))
+	if err != nil {
+		return nil, corrupt("chunk of values %d..: decompress: %v", c.first, err)
+	}
+	if len(b) != c.rawLen {
+		return nil, corrupt("chunk of values %d..: raw length %d, directory says %d", c.first, len(b), c.rawLen)
+	}
+	return b, nil
+}
+
 // load decodes column i as type t.
 func (cr *columnReader) load(i int, t colType) error {
-	if cr.raw == nil {
-		return fmt.Errorf("column %d is not in this reader", i)
-	}
 	raw, err := cr.raw(i)
 	if err != nil {
 		return err

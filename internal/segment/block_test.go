@@ -207,6 +207,10 @@ func FuzzDecode(f *testing.F) {
 		frame, _, _ := enc.Encode(nil, 1, recs, nil)
 		f.Add(frame)
 	}
+	enc.chunkBytes = 128 // a block with chunked columns
+	frame, _, _ := enc.Encode(nil, 1, natRecords(300), nil)
+	f.Add(frame)
+	enc.chunkBytes = DefaultChunkBytes
 	f.Fuzz(func(t *testing.T, b []byte) {
 		h, recs, err := dec.Decode(b)
 		if err != nil {

@@ -518,10 +518,11 @@ type columnReader struct {
 	flowStart int
 	slot      []int
 	k         int // the row to read in the column col returned
-	// raw returns column i decompressed, once: raws holds what it
-	// returned, encs the columns' encodings. count and rows are the
-	// numbers of records and of flow rows.
-	raw         func(i int) ([]byte, error)
+	// spans locate the stored columns, decompressed with dec; raws holds
+	// those decompressed whole, encs the columns' encodings. count and
+	// rows are the numbers of records and of flow rows.
+	spans       []columnSpan
+	dec         *Decoder
 	raws        [][]byte
 	encs        []byte
 	count, rows int

@@ -43,15 +43,52 @@ func (cr *columnReader) gather(lay []field, kept []int) (*columnReader, error) {
 			pick(&g.cols[i], c, rows)
 			continue
 		}
-		raw, err := cr.raw(i)
-		if err != nil {
-			return nil, corrupt("column %d: %v", i, err)
-		}
-		if err := gatherColumn(&g.cols[i], lay[i].typ, cr.encs[i], raw, cr.values(i), rows); err != nil {
+		if err := cr.gatherInto(&g.cols[i], i, lay[i].typ, rows); err != nil {
 			return nil, corrupt("column %d: %v", i, err)
 		}
 	}
 	return g, nil
+}
+
+// gatherInto sets c to the values at rows of column i: from the column
+// decompressed whole, or from the chunks that hold them.
+func (cr *columnReader) gatherInto(c *column, i int, t colType, rows []int) error {
+	s := &cr.spans[i]
+	if s.comp != compChunks || cr.raws[i] != nil {
+		raw, err := cr.raw(i)
+		if err != nil {
+			return err
+		}
+		return gatherColumn(c, t, s.enc, raw, cr.values(i), rows, 0)
+	}
+	c.typ, c.enc = t, s.enc
+	for k := range s.chunks {
+		ch := &s.chunks[k]
+		end := ch.first + ch.values
+		n := 0
+		for n < len(rows) && rows[n] < end {
+			n++
+		}
+		if n == 0 {
+			continue
+		}
+		in := make([]int, n)
+		for m, r := range rows[:n] {
+			in[m] = r - ch.first
+		}
+		rows = rows[n:]
+		b, err := cr.chunk(i, k)
+		if err != nil {
+			return err
+		}
+		if err := gatherColumn(c, t, s.enc, b, ch.values, in, ch.base); err != nil {
+			return fmt.Errorf("chunk of values %d..: %v", ch.first, err)
+		}
+	}
+	if len(rows) > 0 {
+		return fmt.Errorf("row %d past the chunks", rows[0])
+	}
+	return nil
 }
 
 // pick sets dst to the given rows of the decoded column c.
@@ -82,7 +119,10 @@ func pick(dst, c *column, rows []int) {
 // encodings are read at the rows directly; the others are walked from the
 // start up to the last row. Unlike decodeColumn it does not check the
 // values past the last row.
-func gatherColumn(c *column, t colType, enc byte, b []byte, n int, rows []int) error {
+//
+// Values are appended to c, so that the chunks of a chunked column gather
+// into one; base is the value before b's first for a delta column.
+func gatherColumn(c *column, t colType, enc byte, b []byte, n int, rows []int, base int64) error {
 	c.typ, c.enc = t, enc
 	if len(rows) == 0 {
 		return nil
@@ -117,9 +157,9 @@ func gatherColumn(c *column, t colType, enc byte, b []byte, n int, rows []int) e
 		}
 		return nil
 	case t == tUint64 && enc == encUvarint:
-		return gatherVarints(c, b, rows, false)
+		return gatherVarints(c, b, rows, false, 0)
 	case t == tTime && enc == encDelta:
-		return gatherVarints(c, b, rows, true)
+		return gatherVarints(c, b, rows, true, base)
 	case (t == tString || t == tBytes || t == tFields) && enc == encLenBytes:
 		next, p := 0, 0
 		for k := 0; next < len(rows); k++ {
@@ -193,8 +233,8 @@ func gatherColumn(c *column, t colType, enc byte, b []byte, n int, rows []int) e
 // gatherVarints sets c.u64 to the values at rows of a column of uvarints,
 // or of zigzag varint deltas if delta is set. It is the hot loop of a
 // lookup (every block holds two time columns), so it decodes in place.
-func gatherVarints(c *column, b []byte, rows []int, delta bool) error {
-	var prev uint64
+func gatherVarints(c *column, b []byte, rows []int, delta bool, base int64) error {
+	prev := uint64(base)
 	next, p := 0, 0
 	for k := 0; next < len(rows); k++ {
 		v, m := fastUvarint(b[p:])

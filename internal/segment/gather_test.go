@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/warden-ops/warden/internal/record"
@@ -92,7 +93,7 @@ func TestGather(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	kinds := []record.Kind{record.KindSession, record.KindNAT, record.KindRegistration, record.KindEvent,
 		record.KindContent, record.KindMaintenance, record.KindAudit, record.KindRaw}
-	encs := map[byte]bool{}
+	encs, chunked := map[byte]bool{}, map[byte]bool{}
 	for _, k := range kinds {
 		for _, z := range []randomizer{{distinct: 5}, {distinct: 5000}, {distinct: 300, v4: true}} {
 			z.rng = rng
@@ -107,6 +108,8 @@ func TestGather(t *testing.T) {
 				r.Visit(&z)
 				recs[i] = r
 			}
+			// Small chunks, so that small blocks have chunked columns.
+			enc.chunkBytes = []int{DefaultChunkBytes, 256, 1024}[rng.IntN(3)]
 			frame, h, err := enc.Encode(nil, 7, recs, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -137,6 +140,9 @@ func TestGather(t *testing.T) {
 				}
 				for i := range cr.encs {
 					encs[cr.encs[i]] = true
+					if cr.spans[i].comp == compChunks {
+						chunked[cr.encs[i]] = true
+					}
 				}
 				g, err := cr.gather(lay, kept)
 				if err != nil {
@@ -159,6 +165,9 @@ func TestGather(t *testing.T) {
 	for _, e := range []byte{encU8, encU16, encUvarint, encDelta, encStrDict, encLenBytes, encAddrDict, encAddr, encPrefix, encAddr4} {
 		if !encs[e] {
 			t.Errorf("no column used encoding %d", e)
+		}
+		if chunkable(e) && !chunked[e] {
+			t.Errorf("no column of encoding %d was chunked", e)
 		}
 	}
 }
@@ -183,6 +192,69 @@ func TestFastUvarint(t *testing.T) {
 		want, wm := binary.Uvarint(b)
 		if got != want || gm != wm {
 			t.Errorf("% x: got %d, %d, want %d, %d", b, got, gm, want, wm)
+		}
+	}
+}
+
+// TestDecodeSelectRandom compares DecodeSelect with a field-by-field
+// selection over blocks of random NAT and session records, in every
+// column encoding, chunked or not.
+func TestDecodeSelectRandom(t *testing.T) {
+	enc, _ := NewEncoder(zstd.SpeedFastest)
+	dec, _ := NewDecoder()
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, k := range []record.Kind{record.KindNAT, record.KindSession} {
+		for _, z := range []randomizer{{distinct: 5}, {distinct: 5000}, {distinct: 300, v4: true}, {distinct: 40, v4: true}} {
+			z.rng, z.flowStart = rng, record.FlowStart(k)
+			n := 1 + rng.IntN(4000)
+			recs := make([]*record.Record, n)
+			for i := range recs {
+				r := &record.Record{}
+				r.Init(k)
+				z.i, z.flow = 0, rand.New(rand.NewPCG(uint64(rng.IntN(max(1, i/4))), 3))
+				r.Visit(&z)
+				recs[i] = r
+			}
+			enc.chunkBytes = []int{DefaultChunkBytes, 256}[rng.IntN(2)]
+			frame, _, err := enc.Encode(nil, 1, recs, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, all, err := dec.Decode(frame)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for range 20 {
+				r := recs[rng.IntN(n)]
+				var sel Select
+				switch {
+				case k == record.KindNAT && rng.IntN(3) == 0:
+					sel.Holder = r.NAT.InsideAddr
+				case k == record.KindNAT:
+					sel.Keys = map[record.Key][]byte{record.KeyOutsideAddr: AddrKey(r.NAT.OutsideAddr)}
+					if rng.IntN(2) == 0 {
+						sel.Keys[record.KeyPort] = PortKey(r.NAT.OutsidePort)
+					}
+				case rng.IntN(3) == 0:
+					sel.Keys = map[record.Key][]byte{record.KeyAccount: []byte(r.Session.Account)}
+				case rng.IntN(2) == 0 && r.Session.DelegatedPrefix.IsValid():
+					sel.Holder = r.Session.DelegatedPrefix.Addr().Next()
+				default:
+					sel.Holder = r.Session.Addr
+				}
+				if !sel.Holder.IsValid() && len(sel.Keys) == 0 {
+					continue
+				}
+				_, got, err := dec.DecodeSelect(frame, sel)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := selectRef(all, sel)
+				if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b netip.Addr) bool { return a == b }),
+					cmp.Comparer(func(a, b netip.Prefix) bool { return a == b }), cmpopts.EquateEmpty()); diff != "" {
+					t.Fatalf("%s %+v (-want +got):\n%s", k, sel, diff)
+				}
+			}
 		}
 	}
 }

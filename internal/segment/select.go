@@ -3,6 +3,7 @@ package segment
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"net/netip"
 	"runtime"
 	"slices"
@@ -62,8 +63,9 @@ func (d *Decoder) DecodeSelectKeep(frame []byte, sel Select) (*Header, []*record
 	return h, recs, &Decoded{h: h, cr: cr, lay: lay}, nil
 }
 
-// Decoded is a block whose columns are all decompressed, and those a
-// selection tested decoded. It is immutable and safe for concurrent use.
+// Decoded is a block whose columns are all decompressed, but for chunked
+// ones, which it holds compressed and a selection decompresses the
+// chunks it needs of. It is immutable and safe for concurrent use.
 type Decoded struct {
 	h   *Header
 	cr  *columnReader
@@ -80,7 +82,7 @@ func (b *Decoded) Select(sel Select) ([]*record.Record, error) {
 	// loaded, so shared; a column this selection decodes is decoded into
 	// a copy of the column list.
 	cr := *b.cr
-	cr.cols = slices.Clone(b.cr.cols)
+	cr.cols, cr.raws = slices.Clone(b.cr.cols), slices.Clone(b.cr.raws)
 	recs, _, err := cr.selectRows(b.h, b.lay, sel)
 	return recs, err
 }
@@ -88,8 +90,11 @@ func (b *Decoded) Select(sel Select) ([]*record.Record, error) {
 // Size estimates the memory the decoded columns hold, in bytes.
 func (b *Decoded) Size() int64 {
 	n := int64(len(b.cr.slot)) * 8
-	for _, r := range b.cr.raws {
+	for i, r := range b.cr.raws {
 		n += int64(len(r))
+		if r == nil {
+			n += int64(len(b.cr.spans[i].data)) // chunks, held compressed
+		}
 	}
 	for i := range b.cr.cols {
 		c := &b.cr.cols[i]
@@ -136,6 +141,7 @@ func (cr *columnReader) selectRows(h *Header, lay []field, sel Select) ([]*recor
 		m := matcher{
 			addr:   func(v netip.Addr) bool { return v.IsValid() && v.As16() == a16 },
 			prefix: func(p netip.Prefix) bool { return p.IsValid() && p.Contains(a) },
+			addr16: &a16,
 		}
 		if err := cr.restrict(keep, lay, func(f field) bool { return f.key == record.KeyInsideAddr || f.typ == tPrefix }, m); err != nil {
 			return nil, false, err
@@ -180,7 +186,9 @@ func (cr *columnReader) loadAll(lay []field) error {
 
 // loadRaws decompresses the columns not decompressed yet, on all cores.
 func (cr *columnReader) loadRaws() error {
-	return cr.each(func(i int) bool { return cr.raws[i] == nil }, func(i int) error {
+	// Chunked columns are left for gather, which decompresses only the
+	// chunks it needs.
+	return cr.each(func(i int) bool { return cr.raws[i] == nil && cr.spans[i].comp != compChunks }, func(i int) error {
 		_, err := cr.raw(i)
 		return err
 	})
@@ -224,20 +232,16 @@ func (cr *columnReader) restrict(keep []bool, lay []field, pick func(field) bool
 		if !pick(f) {
 			continue
 		}
-		c := &cr.cols[i]
-		if c.typ == 0 {
-			if err := cr.load(i, f.typ); err != nil {
-				return corrupt("column %d: %v", i, err)
-			}
-		} else if c.typ != f.typ {
-			return corrupt("column %d: type %d read as %d", i, c.typ, f.typ)
+		h, err := cr.hits(i, f.typ, m)
+		if err != nil {
+			return corrupt("column %d: %v", i, err)
 		}
 		// A flow column holds one value a flow row, shared by the
 		// records of the flow.
 		if cr.flowStart > 0 && i >= cr.flowStart {
-			flow = append(flow, m.hits(c, cr.rows))
+			flow = append(flow, h)
 		} else {
-			plain = append(plain, m.hits(c, cr.count))
+			plain = append(plain, h)
 		}
 	}
 	for j := range keep {
@@ -261,13 +265,40 @@ func (cr *columnReader) restrict(keep []bool, lay []field, pick func(field) bool
 	return nil
 }
 
+// hits returns whether each value of column i, of type t, matches m. It
+// tests the common key encodings in the raw column without decoding it,
+// and decodes the others.
+func (cr *columnReader) hits(i int, t colType, m matcher) ([]bool, error) {
+	c := &cr.cols[i]
+	if c.typ != 0 {
+		if c.typ != t {
+			return nil, fmt.Errorf("type %d read as %d", c.typ, t)
+		}
+		return m.hits(c, cr.values(i)), nil
+	}
+	raw, err := cr.raw(i)
+	if err != nil {
+		return nil, err
+	}
+	if h, ok, err := m.hitsRaw(t, cr.encs[i], raw, cr.values(i)); ok || err != nil {
+		return h, err
+	}
+	if err := cr.load(i, t); err != nil {
+		return nil, err
+	}
+	return m.hits(c, cr.values(i)), nil
+}
+
 // matcher tests the values of keyed columns, one function a column type;
-// a nil function matches nothing.
+// a nil function matches nothing. addr16 and port, when set, are the one
+// address (16-byte form) and port that addr and u16 match.
 type matcher struct {
 	addr   func(netip.Addr) bool
 	prefix func(netip.Prefix) bool
 	u16    func(uint16) bool
 	str    func(string) bool
+	addr16 *[16]byte
+	port   uint16
 }
 
 // keyMatcher matches the values whose key is want (AddrKey, PortKey or a
@@ -277,10 +308,12 @@ func keyMatcher(want []byte) matcher {
 	if len(want) == 16 {
 		w := [16]byte(want)
 		m.addr = func(a netip.Addr) bool { return a.IsValid() && a.As16() == w }
+		m.addr16 = &w
 	}
 	if len(want) == 2 {
 		w := binary.BigEndian.Uint16(want)
 		m.u16 = func(v uint16) bool { return v != 0 && v == w }
+		m.port = w
 	}
 	return m
 }
@@ -355,3 +388,92 @@ func (l *layout) Bytes(*[]byte)                    { l.add(tBytes, record.KeyNon
 func (l *layout) Addr(_ *netip.Addr, k record.Key) { l.add(tAddr, k) }
 func (l *layout) Prefix(*netip.Prefix)             { l.add(tPrefix, record.KeyNone) }
 func (l *layout) Fields(*[]record.Field)           { l.add(tFields, record.KeyNone) }
+
+// hitsRaw is hits on the raw bytes of a column of n values of type t
+// encoded with enc, for the encodings of keyed columns: dictionaries
+// (tested once an entry), IPv4 and port planes (compared byte by byte) and
+// prefixes. It reports false for the others.
+func (m matcher) hitsRaw(t colType, enc byte, b []byte, n int) ([]bool, bool, error) {
+	switch {
+	case t == tAddr && enc == encAddrDict && m.addr != nil,
+		t == tString && enc == encStrDict && m.str != nil:
+		d := record.NewRowDecoder(b)
+		var entry []bool
+		if t == tAddr {
+			dict, err := dictEntries(d, b, n, func(d *record.RowDecoder) { d.ReadAddr() })
+			if err != nil {
+				return nil, true, err
+			}
+			entry = make([]bool, len(dict))
+			for i, e := range dict {
+				entry[i] = m.addr(record.NewRowDecoder(e).ReadAddr())
+			}
+		} else {
+			dict, err := dictEntries(d, b, n, func(d *record.RowDecoder) { d.LenBytes() })
+			if err != nil {
+				return nil, true, err
+			}
+			entry = make([]bool, len(dict))
+			for i, e := range dict {
+				entry[i] = m.str(string(record.NewRowDecoder(e).LenBytes()))
+			}
+		}
+		w := indexWidth(len(entry))
+		if d.Len() != w*n {
+			return nil, true, fmt.Errorf("index planes of %d bytes, want %d", d.Len(), w*n)
+		}
+		planes := d.Take(w * n)
+		h := make([]bool, n)
+		for k := range n {
+			id := 0
+			for p := range w {
+				id = id<<8 | int(planes[p*n+k])
+			}
+			if id >= len(entry) {
+				return nil, true, fmt.Errorf("dictionary index %d out of range %d", id, len(entry))
+			}
+			h[k] = entry[id]
+		}
+		return h, true, nil
+	case t == tAddr && enc == encAddr4 && m.addr16 != nil:
+		if len(b) != 4*n {
+			return nil, true, errColumnShort
+		}
+		h := make([]bool, n)
+		a := netip.AddrFrom16(*m.addr16)
+		if !a.Is4In6() {
+			return h, true, nil // an IPv6 address is in no IPv4 column
+		}
+		w := a.Unmap().As4()
+		for k := range n {
+			h[k] = b[k] == w[0] && b[n+k] == w[1] && b[2*n+k] == w[2] && b[3*n+k] == w[3]
+		}
+		return h, true, nil
+	case t == tUint16 && enc == encU16 && m.u16 != nil && m.port != 0:
+		if len(b) != 2*n {
+			return nil, true, errColumnShort
+		}
+		h := make([]bool, n)
+		hi, lo := byte(m.port>>8), byte(m.port)
+		for k := range n {
+			h[k] = b[k] == hi && b[n+k] == lo
+		}
+		return h, true, nil
+	case t == tPrefix && enc == encPrefix && m.prefix != nil:
+		h := make([]bool, n)
+		d := record.NewRowDecoder(b)
+		for k := range n {
+			var p netip.Prefix
+			d.Prefix(&p)
+			h[k] = d.Err() == nil && m.prefix(p)
+		}
+		if d.Err() != nil {
+			return nil, true, d.Err()
+		}
+		if d.Len() != 0 {
+			return nil, true, fmt.Errorf("%d trailing bytes", d.Len())
+		}
+		return h, true, nil
+	}
+	return nil, false, nil
+}
