@@ -548,15 +548,20 @@ func (s *Store) indexFileOf(segName string) (*indexFile, error) {
 	return x, nil
 }
 
-// closeIndex closes the index file of a segment, and removes it if remove.
+// closeIndex closes the index file of a segment, and removes it if remove,
+// and closes the segment if a lookup opened it.
 func (s *Store) closeIndex(segName string, remove bool) error {
 	s.idxMu.Lock()
-	x := s.idxFiles[segName]
+	x, seg := s.idxFiles[segName], s.segFiles[segName]
 	delete(s.idxFiles, segName)
+	delete(s.segFiles, segName)
 	s.idxMu.Unlock()
 	var err error
 	if x != nil && x.f != nil {
 		err = x.f.Close()
+	}
+	if seg != nil {
+		err = errors.Join(err, seg.Close())
 	}
 	if remove {
 		if rerr := os.Remove(indexPath(filepath.Join(s.segmentsDir(), segName))); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
@@ -646,7 +651,7 @@ func (s *Store) loadSegmentIndex(ks *kindState, seg string, blocks []int) error 
 	return nil
 }
 
-// closeIndexFiles closes every open index file.
+// closeIndexFiles closes every open index file and segment.
 func (s *Store) closeIndexFiles() error {
 	s.idxMu.Lock()
 	defer s.idxMu.Unlock()
@@ -657,7 +662,31 @@ func (s *Store) closeIndexFiles() error {
 		}
 		delete(s.idxFiles, name)
 	}
+	for name, f := range s.segFiles {
+		errs = append(errs, f.Close())
+		delete(s.segFiles, name)
+	}
 	return errors.Join(errs...)
+}
+
+// segmentFile returns a segment open for reading blocks, opening it the
+// first time: a lookup reads a few blocks, and opening the file each time
+// cost as much as reading them.
+func (s *Store) segmentFile(segName string) (*os.File, error) {
+	s.idxMu.Lock()
+	defer s.idxMu.Unlock()
+	if f := s.segFiles[segName]; f != nil {
+		return f, nil
+	}
+	f, err := os.Open(filepath.Join(s.segmentsDir(), segName))
+	if err != nil {
+		return nil, err
+	}
+	if s.segFiles == nil {
+		s.segFiles = map[string]*os.File{}
+	}
+	s.segFiles[segName] = f
+	return f, nil
 }
 
 // Activity says when each source sent records of kind k with event times

@@ -9,7 +9,6 @@ import (
 	"iter"
 	"math"
 	"net/netip"
-	"path/filepath"
 	"slices"
 	"sort"
 	"time"
@@ -296,7 +295,11 @@ func (s *Store) snapshot(k record.Kind) ([]blockRef, []*record.Record) {
 }
 
 func (s *Store) readFrame(e *seal.Entry) ([]byte, error) {
-	b, err := segment.ReadFrame(filepath.Join(s.segmentsDir(), e.Segment), e.Offset, e.Length)
+	f, err := s.segmentFile(e.Segment)
+	if err != nil {
+		return nil, fmt.Errorf("read %s block at %d: %w", e.Segment, e.Offset, err)
+	}
+	b, err := segment.ReadFrameAt(f, e.Offset, e.Length)
 	if err != nil {
 		return nil, fmt.Errorf("read %s block at %d: %w", e.Segment, e.Offset, err)
 	}

@@ -74,9 +74,11 @@ type Store struct {
 	checkpoint []byte // latest signed checkpoint note
 	cp         seal.Checkpoint
 
-	// idxMu guards idxFiles, the open lookup index files by segment.
+	// idxMu guards idxFiles, the open lookup index files by segment, and
+	// segFiles, the segments open for lookups to read blocks from.
 	idxMu    sync.Mutex
 	idxFiles map[string]*indexFile
+	segFiles map[string]*os.File
 	// probed, read and cached count blocks for Stats.
 	probed, read, cached atomic.Int64
 	cache                *blockCache // nil when disabled
