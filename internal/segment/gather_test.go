@@ -232,8 +232,12 @@ func TestDecodeSelectRandom(t *testing.T) {
 					sel.Holder = r.NAT.InsideAddr
 				case k == record.KindNAT:
 					sel.Keys = map[record.Key][]byte{record.KeyOutsideAddr: AddrKey(r.NAT.OutsideAddr)}
-					if rng.IntN(2) == 0 {
+					switch rng.IntN(3) {
+					case 0:
 						sel.Keys[record.KeyPort] = PortKey(r.NAT.OutsidePort)
+					case 1:
+						// A port of the record's range, or next to it.
+						sel.HeldPort = r.NAT.OutsidePort + uint16(rng.IntN(3)*7)
 					}
 				case rng.IntN(3) == 0:
 					sel.Keys = map[record.Key][]byte{record.KeyAccount: []byte(r.Session.Account)}
@@ -242,7 +246,7 @@ func TestDecodeSelectRandom(t *testing.T) {
 				default:
 					sel.Holder = r.Session.Addr
 				}
-				if !sel.Holder.IsValid() && len(sel.Keys) == 0 {
+				if !sel.Holder.IsValid() && len(sel.Keys) == 0 && sel.HeldPort == 0 {
 					continue
 				}
 				_, got, err := dec.DecodeSelect(frame, sel)

@@ -26,9 +26,16 @@ type Select struct {
 	// Holder, if valid, keeps a record only if one of its inside
 	// addresses is Holder or one of its prefixes contains it.
 	Holder netip.Addr
+	// HeldPort, if not 0, keeps a NAT record only if the outside ports it
+	// maps hold HeldPort: its OutsidePort, the range OutsidePort to
+	// OutsidePortEnd when that is set, or every port when both are 0. A
+	// trace asks for an address's records this way, so that a block in
+	// which the address maps hundreds of ports builds only the few
+	// records of the one asked about.
+	HeldPort uint16
 }
 
-func (s *Select) empty() bool { return len(s.Keys) == 0 && !s.Holder.IsValid() }
+func (s *Select) empty() bool { return len(s.Keys) == 0 && !s.Holder.IsValid() && s.HeldPort == 0 }
 
 // DecodeSelect parses a frame and returns its header and the records sel
 // keeps, with their IDs. Like Decode, it checks the values it reads;
@@ -144,6 +151,11 @@ func (cr *columnReader) selectRows(h *Header, lay []field, sel Select) ([]*recor
 			addr16: &a16,
 		}
 		if err := cr.restrict(keep, lay, func(f field) bool { return f.key == record.KeyInsideAddr || f.typ == tPrefix }, m); err != nil {
+			return nil, false, err
+		}
+	}
+	if sel.HeldPort != 0 {
+		if err := cr.restrictHeldPort(keep, lay, h.Kind, sel.HeldPort); err != nil {
 			return nil, false, err
 		}
 	}
@@ -287,6 +299,61 @@ func (cr *columnReader) hits(i int, t colType, m matcher) ([]bool, error) {
 		return nil, err
 	}
 	return m.hits(c, cr.values(i)), nil
+}
+
+// restrictHeldPort clears keep[j] for every NAT record j whose outside
+// ports do not hold p (Select.HeldPort). Other kinds keep nothing.
+func (cr *columnReader) restrictHeldPort(keep []bool, lay []field, k record.Kind, p uint16) error {
+	// The outside port is the port-keyed column of a NAT record, and the
+	// end of its range the column after it.
+	i := slices.IndexFunc(lay, func(f field) bool { return f.key == record.KeyPort })
+	if k != record.KindNAT || i < 0 || i+1 >= len(lay) || lay[i].typ != tUint16 || lay[i+1].typ != tUint16 {
+		clear(keep)
+		return nil
+	}
+	start, err := cr.uint16s(i)
+	if err != nil {
+		return corrupt("column %d: %v", i, err)
+	}
+	end, err := cr.uint16s(i + 1)
+	if err != nil {
+		return corrupt("column %d: %v", i+1, err)
+	}
+	for j := range keep {
+		if !keep[j] {
+			continue
+		}
+		v := j
+		if cr.flowStart > 0 && i >= cr.flowStart {
+			v = cr.slot[j]
+		}
+		s, e := start(v), end(v)
+		keep[j] = s == 0 && e == 0 || e == 0 && s == p || e != 0 && s <= p && p <= e
+	}
+	return nil
+}
+
+// uint16s returns a reader of the values of uint16 column i, from its
+// planes when it is not decoded.
+func (cr *columnReader) uint16s(i int) (func(k int) uint16, error) {
+	if c := &cr.cols[i]; c.typ != 0 {
+		if c.typ != tUint16 {
+			return nil, fmt.Errorf("type %d read as %d", c.typ, tUint16)
+		}
+		return func(k int) uint16 { return c.u16[k] }, nil
+	}
+	raw, err := cr.raw(i)
+	if err != nil {
+		return nil, err
+	}
+	n := cr.values(i)
+	if cr.encs[i] != encU16 {
+		return nil, fmt.Errorf("encoding %d does not fit a column of type %d", cr.encs[i], tUint16)
+	}
+	if len(raw) != 2*n {
+		return nil, errColumnShort
+	}
+	return func(k int) uint16 { return uint16(raw[k])<<8 | uint16(raw[n+k]) }, nil
 }
 
 // matcher tests the values of keyed columns, one function a column type;

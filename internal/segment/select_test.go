@@ -46,9 +46,18 @@ func refKeeps(r *record.Record, sel Select) bool {
 				return false
 			}
 		}
+		if p := sel.HeldPort; p != 0 {
+			s, e := n.OutsidePort, n.OutsidePortEnd
+			if !(s == 0 && e == 0 || e == 0 && s == p || e != 0 && s <= p && p <= e) {
+				return false
+			}
+		}
 		return !sel.Holder.IsValid() || n.InsideAddr == sel.Holder
 	case record.KindSession:
 		s := r.Session
+		if sel.HeldPort != 0 {
+			return false
+		}
 		for c, k := range sel.Keys {
 			switch c {
 			case record.KeyAccount:

@@ -160,7 +160,7 @@ func (s *Store) Scan(ctx context.Context, q Query) iter.Seq2[*record.Record, err
 		keys := q.keys()
 		want := q.probes()
 		holder := q.Holder.Unmap()
-		sel := segment.Select{Keys: keys, Holder: holder}
+		sel := segment.Select{Keys: keys, Holder: holder, HeldPort: q.Endpoint.Port()}
 		m := matcher{keys: keys}
 		match := func(r *record.Record) bool {
 			if !q.From.IsZero() && r.EventTime.Before(q.From) || !q.To.IsZero() && !r.EventTime.Before(q.To) {
