@@ -32,16 +32,20 @@ import (
 
 const (
 	indexMagic      = "WIDX"
-	indexVersion    = 2
+	indexVersion    = 3
 	indexHeaderSize = 8
 	// lineBytes is the size of one filter line: a cache line, and the
 	// unit a lookup reads from disk.
 	lineBytes = 64
 	lineBits  = lineBytes * 8
 	// indexBitsPerKey and indexProbes give a false-positive rate near
-	// 1% for a blocked filter: a lookup decodes about one block in a
-	// hundred that does not hold its key.
-	indexBitsPerKey = 10
+	// 0.1% for a blocked filter: a lookup decodes about one block in a
+	// thousand that does not hold its key. A trace probes three keys a
+	// block (endpoint, port chunk, whole address) over every block from
+	// a port block's allocation to its release, often a day: at 10 bits
+	// a key, false positives were most of the blocks its slowest
+	// questions read.
+	indexBitsPerKey = 16
 	indexProbes     = 7
 	// SpanGap is the shortest pause in a source's records that a block's
 	// index lists. A pause shorter than this is invisible to [Store.Activity],
