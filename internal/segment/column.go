@@ -526,6 +526,9 @@ type columnReader struct {
 	raws        [][]byte
 	encs        []byte
 	count, rows int
+	// decodeKeys makes a selection decode the columns it tests rather
+	// than test their raw bytes.
+	decodeKeys bool
 }
 
 func (r *columnReader) col(t colType) *column {

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -260,5 +261,57 @@ func TestDecodeSelectRandom(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestDecodedConcurrent selects from one kept block on several goroutines
+// at once, as lookups sharing the block cache do: each must get what a
+// selection over the frame gets, while the block keeps the columns they
+// decode.
+func TestDecodedConcurrent(t *testing.T) {
+	enc, _ := NewEncoder(zstd.SpeedFastest)
+	enc.chunkBytes = 256
+	dec, _ := NewDecoder()
+	recs := sessionFlows()
+	frame, _, err := enc.Encode(nil, 1, recs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := Select{Holder: recs[0].Session.Addr}
+	_, _, b, err := dec.DecodeSelectKeep(frame, first)
+	if err != nil || b == nil {
+		t.Fatalf("DecodeSelectKeep: %v, %v", b, err)
+	}
+	size := b.Size()
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range 50 {
+				r := recs[(g*50+i*7)%len(recs)].Session
+				sel := Select{Holder: r.Addr}
+				if i%2 == 1 {
+					sel = Select{Keys: map[record.Key][]byte{record.KeyAccount: []byte(r.Account)}}
+				}
+				_, want, err := dec.DecodeSelect(frame, sel)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				got, err := b.Select(sel)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b netip.Addr) bool { return a == b }),
+					cmp.Comparer(func(a, b netip.Prefix) bool { return a == b })); diff != "" {
+					t.Errorf("%+v (-frame +kept):\n%s", sel, diff)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if b.Size() <= size {
+		t.Errorf("the block's size stayed %d after selections decoded its keyed columns", size)
 	}
 }

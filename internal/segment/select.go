@@ -75,8 +75,11 @@ func (d *Decoder) DecodeSelectKeep(frame []byte, sel Select) (*Header, []*record
 // chunks it needs of. It is immutable and safe for concurrent use.
 type Decoded struct {
 	h   *Header
-	cr  *columnReader
 	lay []field
+	// mu guards cr's column lists, to which selections add the columns
+	// they decoded.
+	mu sync.Mutex
+	cr *columnReader
 }
 
 // Header returns the block's header.
@@ -88,14 +91,32 @@ func (b *Decoded) Select(sel Select) ([]*record.Record, error) {
 	// The cursor fields are per use. The decompressed columns are all
 	// loaded, so shared; a column this selection decodes is decoded into
 	// a copy of the column list.
+	b.mu.Lock()
 	cr := *b.cr
 	cr.cols, cr.raws = slices.Clone(b.cr.cols), slices.Clone(b.cr.raws)
+	b.mu.Unlock()
+	// A block asked again is likely asked more: decode the columns a
+	// selection tests, and keep them, rather than test their raw bytes
+	// each time.
+	cr.decodeKeys = true
 	recs, _, err := cr.selectRows(b.h, b.lay, sel)
+	b.mu.Lock()
+	for i := range cr.cols {
+		if b.cr.cols[i].typ == 0 && cr.cols[i].typ != 0 {
+			b.cr.cols[i] = cr.cols[i]
+		}
+		if b.cr.raws[i] == nil && cr.raws[i] != nil {
+			b.cr.raws[i] = cr.raws[i]
+		}
+	}
+	b.mu.Unlock()
 	return recs, err
 }
 
 // Size estimates the memory the decoded columns hold, in bytes.
 func (b *Decoded) Size() int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	n := int64(len(b.cr.slot)) * 8
 	for i, r := range b.cr.raws {
 		n += int64(len(r))
@@ -292,8 +313,10 @@ func (cr *columnReader) hits(i int, t colType, m matcher) ([]bool, error) {
 	if err != nil {
 		return nil, err
 	}
-	if h, ok, err := m.hitsRaw(t, cr.encs[i], raw, cr.values(i)); ok || err != nil {
-		return h, err
+	if !cr.decodeKeys {
+		if h, ok, err := m.hitsRaw(t, cr.encs[i], raw, cr.values(i)); ok || err != nil {
+			return h, err
+		}
 	}
 	if err := cr.load(i, t); err != nil {
 		return nil, err

@@ -60,6 +60,31 @@ func (c *blockCache) put(key int64, b *segment.Decoded) {
 	}
 	c.byKey[key] = c.lru.PushFront(&cached{key: key, b: b, size: size})
 	c.size += size
+	c.evict()
+}
+
+// resize counts a block's size again after a selection decoded more of
+// its columns.
+func (c *blockCache) resize(key int64, b *segment.Decoded) {
+	if c == nil {
+		return
+	}
+	size := b.Size()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.byKey[key]
+	if e == nil {
+		return
+	}
+	v := e.Value.(*cached)
+	c.size += size - v.size
+	v.size = size
+	c.evict()
+}
+
+// evict drops the least recently used blocks until the cache is within
+// its limit.
+func (c *blockCache) evict() {
 	for c.size > c.limit {
 		e := c.lru.Back()
 		v := e.Value.(*cached)

@@ -267,7 +267,9 @@ func (s *Store) readBlock(b blockRef, want [][]uint64, sel segment.Select) ([]*r
 	}
 	if d := s.cache.get(b.logIndex); d != nil {
 		s.cached.Add(1)
-		return d.Select(sel)
+		recs, err := d.Select(sel)
+		s.cache.resize(b.logIndex, d)
+		return recs, err
 	}
 	s.read.Add(1)
 	frame, err := s.readFrame(e)
