@@ -94,7 +94,7 @@ func (e *Engine) mappings(ctx context.Context, q Question) ([]*Mapping, map[stri
 // address nearest a moment, on either side of it.
 func (e *Engine) addressSources(ctx context.Context, addr netip.Addr, at, from, to time.Time, sources map[string]bool) error {
 	var back, fwd bool
-	q := store.Query{Kind: record.KindNAT, From: from, To: to, OutsideAddr: addr, Around: at,
+	q := store.Query{Kind: record.KindNAT, From: from, To: to, OutsideAddr: addr, Around: at, SourceEnds: true,
 		Done: func(b bool, _, _ time.Time) bool { return b && back || !b && fwd },
 		Match: func(r *record.Record) bool {
 			sources[r.Source] = true

@@ -33,6 +33,11 @@ type Select struct {
 	// which the address maps hundreds of ports builds only the few
 	// records of the one asked about.
 	HeldPort uint16
+	// SourceEnds keeps, of the records the rest of the selection keeps,
+	// only the first and the last of each source in the block: enough to
+	// learn which sources logged a key, and when about, without building
+	// every record.
+	SourceEnds bool
 }
 
 func (s *Select) empty() bool { return len(s.Keys) == 0 && !s.Holder.IsValid() && s.HeldPort == 0 }
@@ -189,6 +194,12 @@ func (cr *columnReader) selectRows(h *Header, lay []field, sel Select) ([]*recor
 	if len(kept) == 0 {
 		return nil, false, nil
 	}
+	if sel.SourceEnds {
+		var err error
+		if kept, err = cr.sourceEnds(lay, kept); err != nil {
+			return nil, false, err
+		}
+	}
 	if err := cr.loadRaws(); err != nil {
 		return nil, false, err
 	}
@@ -322,6 +333,35 @@ func (cr *columnReader) hits(i int, t colType, m matcher) ([]bool, error) {
 		return nil, err
 	}
 	return m.hits(c, cr.values(i)), nil
+}
+
+// sourceEnds returns, of the kept records, the first and the last of
+// each source.
+func (cr *columnReader) sourceEnds(lay []field, kept []int) ([]int, error) {
+	const src = 2 // the common fields are event time, receive time, source
+	if len(lay) <= src || lay[src].typ != tString {
+		return nil, corrupt("no source column")
+	}
+	var c column
+	if err := cr.gatherInto(&c, src, tString, kept); err != nil {
+		return nil, corrupt("column %d: %v", src, err)
+	}
+	type ends struct{ first, last int }
+	by := map[string]ends{}
+	for i, s := range c.strs {
+		e, ok := by[s]
+		if !ok {
+			e.first = kept[i]
+		}
+		e.last = kept[i]
+		by[s] = e
+	}
+	var out []int
+	for _, e := range by {
+		out = append(out, e.first, e.last)
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
 }
 
 // restrictHeldPort clears keep[j] for every NAT record j whose outside

@@ -39,6 +39,10 @@ type Query struct {
 	Holder netip.Addr
 	// Match, if set, must also hold. It must not retain the record.
 	Match func(*record.Record) bool
+	// SourceEnds, for a question about which sources logged a key, yields
+	// of each block only the first and the last matching record of each
+	// source.
+	SourceEnds bool
 
 	// Around, if set, makes Scan walk outward from a moment: first the
 	// blocks whose records begin at or before it, by descending newest
@@ -160,7 +164,7 @@ func (s *Store) Scan(ctx context.Context, q Query) iter.Seq2[*record.Record, err
 		keys := q.keys()
 		want := q.probes()
 		holder := q.Holder.Unmap()
-		sel := segment.Select{Keys: keys, Holder: holder, HeldPort: q.Endpoint.Port()}
+		sel := segment.Select{Keys: keys, Holder: holder, HeldPort: q.Endpoint.Port(), SourceEnds: q.SourceEnds}
 		m := matcher{keys: keys}
 		match := func(r *record.Record) bool {
 			if !q.From.IsZero() && r.EventTime.Before(q.From) || !q.To.IsZero() && !r.EventTime.Before(q.To) {
