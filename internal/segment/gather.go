@@ -182,33 +182,9 @@ func gatherColumn(c *column, t colType, enc byte, b []byte, n int, rows []int, b
 		}
 		return nil
 	case t == tString && enc == encStrDict:
-		dict, err := dictEntries(d, b, n, func(d *record.RowDecoder) { d.LenBytes() })
-		if err != nil {
-			return err
-		}
-		ids, err := gatherIndexes(d, n, len(dict), rows)
-		if err != nil {
-			return err
-		}
-		for _, id := range ids {
-			dd := record.NewRowDecoder(dict[id])
-			c.strs = append(c.strs, string(dd.LenBytes()))
-		}
-		return nil
+		return gatherDict(&c.strs, d, b, n, rows, func(d *record.RowDecoder) string { return string(d.LenBytes()) })
 	case t == tAddr && enc == encAddrDict:
-		dict, err := dictEntries(d, b, n, func(d *record.RowDecoder) { d.ReadAddr() })
-		if err != nil {
-			return err
-		}
-		ids, err := gatherIndexes(d, n, len(dict), rows)
-		if err != nil {
-			return err
-		}
-		for _, id := range ids {
-			dd := record.NewRowDecoder(dict[id])
-			c.addrs = append(c.addrs, dd.ReadAddr())
-		}
-		return nil
+		return gatherDict(&c.addrs, d, b, n, rows, (*record.RowDecoder).ReadAddr)
 	case t == tAddr && enc == encAddr:
 		walk(rows, func(k int, keep bool) {
 			a := d.ReadAddr()
@@ -281,6 +257,23 @@ func walk(rows []int, f func(k int, keep bool)) {
 		}
 		f(k, keep)
 	}
+}
+
+// gatherDict appends to dst the values at rows of a dictionary column of
+// n values, whose entries read decodes.
+func gatherDict[T any](dst *[]T, d *record.RowDecoder, b []byte, n int, rows []int, read func(*record.RowDecoder) T) error {
+	dict, err := dictEntries(d, b, n, func(d *record.RowDecoder) { read(d) })
+	if err != nil {
+		return err
+	}
+	ids, err := gatherIndexes(d, n, len(dict), rows)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		*dst = append(*dst, read(record.NewRowDecoder(dict[id])))
+	}
+	return nil
 }
 
 // dictEntries reads the dictionary at the start of a dictionary column,

@@ -101,24 +101,9 @@ func TestGather(t *testing.T) {
 			n := 1 + rng.IntN(3000)
 			recs := make([]*record.Record, n)
 			z.flowStart = record.FlowStart(k)
-			for i := range recs {
-				r := &record.Record{}
-				r.Init(k)
-				// A few flows of many records, and many of one.
-				z.i, z.flow = 0, rand.New(rand.NewPCG(uint64(rng.IntN(max(1, i/4))), 3))
-				r.Visit(&z)
-				recs[i] = r
-			}
 			// Small chunks, so that small blocks have chunked columns.
 			enc.chunkBytes = []int{DefaultChunkBytes, 256, 1024}[rng.IntN(3)]
-			frame, h, err := enc.Encode(nil, 7, recs, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, all, err := dec.Decode(frame)
-			if err != nil {
-				t.Fatal(err)
-			}
+			frame, h, all := randomBlock(t, enc, dec, k, &z, recs)
 			for range 5 {
 				kept := []int{0, n - 1}
 				for range rng.IntN(20) {
@@ -209,22 +194,8 @@ func TestDecodeSelectRandom(t *testing.T) {
 			z.rng, z.flowStart = rng, record.FlowStart(k)
 			n := 1 + rng.IntN(4000)
 			recs := make([]*record.Record, n)
-			for i := range recs {
-				r := &record.Record{}
-				r.Init(k)
-				z.i, z.flow = 0, rand.New(rand.NewPCG(uint64(rng.IntN(max(1, i/4))), 3))
-				r.Visit(&z)
-				recs[i] = r
-			}
 			enc.chunkBytes = []int{DefaultChunkBytes, 256}[rng.IntN(2)]
-			frame, _, err := enc.Encode(nil, 1, recs, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, all, err := dec.Decode(frame)
-			if err != nil {
-				t.Fatal(err)
-			}
+			frame, _, all := randomBlock(t, enc, dec, k, &z, recs)
 			for range 20 {
 				r := recs[rng.IntN(n)]
 				var sel Select
@@ -336,4 +307,27 @@ func sourceEndsRef(recs []*record.Record) []*record.Record {
 		}
 	}
 	return out
+}
+
+// randomBlock fills recs with random records of kind k and returns their
+// block, its header and the records decoded from it.
+func randomBlock(t *testing.T, enc *Encoder, dec *Decoder, k record.Kind, z *randomizer, recs []*record.Record) ([]byte, *Header, []*record.Record) {
+	t.Helper()
+	for i := range recs {
+		r := &record.Record{}
+		r.Init(k)
+		// A few flows of many records, and many of one.
+		z.i, z.flow = 0, rand.New(rand.NewPCG(uint64(z.rng.IntN(max(1, i/4))), 3))
+		r.Visit(z)
+		recs[i] = r
+	}
+	frame, h, err := enc.Encode(nil, 7, recs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, all, err := dec.Decode(frame)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return frame, h, all
 }

@@ -448,35 +448,33 @@ func keyMatcher(want []byte) matcher {
 	return m
 }
 
+// testValues sets h[k] to whether value k passes test: vals[k], or, for a
+// dictionary column, vals[ids[k]], tested once an entry.
+func testValues[T any](h []bool, vals []T, ids []uint32, test func(T) bool) {
+	if ids == nil {
+		for k, v := range vals {
+			h[k] = test(v)
+		}
+		return
+	}
+	entry := make([]bool, len(vals))
+	for i, v := range vals {
+		entry[i] = test(v)
+	}
+	for k, id := range ids {
+		h[k] = entry[id]
+	}
+}
+
 // hits returns whether each of the n values of column c matches. A
 // dictionary column is tested once an entry, not once a value.
 func (m matcher) hits(c *column, n int) []bool {
 	h := make([]bool, n)
 	switch {
-	case c.typ == tAddr && m.addr != nil && c.ids != nil:
-		entry := make([]bool, len(c.addrs))
-		for i, a := range c.addrs {
-			entry[i] = m.addr(a)
-		}
-		for k, id := range c.ids {
-			h[k] = entry[id]
-		}
 	case c.typ == tAddr && m.addr != nil:
-		for k, a := range c.addrs {
-			h[k] = m.addr(a)
-		}
-	case c.typ == tString && m.str != nil && c.ids != nil:
-		entry := make([]bool, len(c.strs))
-		for i, s := range c.strs {
-			entry[i] = m.str(s)
-		}
-		for k, id := range c.ids {
-			h[k] = entry[id]
-		}
+		testValues(h, c.addrs, c.ids, m.addr)
 	case c.typ == tString && m.str != nil:
-		for k, s := range c.strs {
-			h[k] = m.str(s)
-		}
+		testValues(h, c.strs, c.ids, m.str)
 	case c.typ == tUint16 && m.u16 != nil:
 		for k, v := range c.u16 {
 			h[k] = m.u16(v)
@@ -519,6 +517,20 @@ func (l *layout) Addr(_ *netip.Addr, k record.Key) { l.add(tAddr, k) }
 func (l *layout) Prefix(*netip.Prefix)             { l.add(tPrefix, record.KeyNone) }
 func (l *layout) Fields(*[]record.Field)           { l.add(tFields, record.KeyNone) }
 
+// testDict reads the dictionary of a dictionary column of n values with
+// read, and returns whether each entry passes test.
+func testDict[T any](d *record.RowDecoder, b []byte, n int, read func(*record.RowDecoder) T, test func(T) bool) ([]bool, error) {
+	dict, err := dictEntries(d, b, n, func(d *record.RowDecoder) { read(d) })
+	if err != nil {
+		return nil, err
+	}
+	entry := make([]bool, len(dict))
+	for i, e := range dict {
+		entry[i] = test(read(record.NewRowDecoder(e)))
+	}
+	return entry, nil
+}
+
 // hitsRaw is hits on the raw bytes of a column of n values of type t
 // encoded with enc, for the encodings of keyed columns: dictionaries
 // (tested once an entry), IPv4 and port planes (compared byte by byte) and
@@ -529,24 +541,14 @@ func (m matcher) hitsRaw(t colType, enc byte, b []byte, n int) ([]bool, bool, er
 		t == tString && enc == encStrDict && m.str != nil:
 		d := record.NewRowDecoder(b)
 		var entry []bool
+		var err error
 		if t == tAddr {
-			dict, err := dictEntries(d, b, n, func(d *record.RowDecoder) { d.ReadAddr() })
-			if err != nil {
-				return nil, true, err
-			}
-			entry = make([]bool, len(dict))
-			for i, e := range dict {
-				entry[i] = m.addr(record.NewRowDecoder(e).ReadAddr())
-			}
+			entry, err = testDict(d, b, n, (*record.RowDecoder).ReadAddr, m.addr)
 		} else {
-			dict, err := dictEntries(d, b, n, func(d *record.RowDecoder) { d.LenBytes() })
-			if err != nil {
-				return nil, true, err
-			}
-			entry = make([]bool, len(dict))
-			for i, e := range dict {
-				entry[i] = m.str(string(record.NewRowDecoder(e).LenBytes()))
-			}
+			entry, err = testDict(d, b, n, func(d *record.RowDecoder) string { return string(d.LenBytes()) }, m.str)
+		}
+		if err != nil {
+			return nil, true, err
 		}
 		w := indexWidth(len(entry))
 		if d.Len() != w*n {
